@@ -1,0 +1,60 @@
+//! Base64 as the devices and CryptoJS write it.
+
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+
+use crate::error::{Error, Result};
+
+/// Standard alphabet; writes padding. Reading accepts text with or without
+/// padding: Node's `Buffer` (the original flows) does, and the 2016 Arduino
+/// AES library drops a trailing `=`. Non-zero trailing bits are still refused,
+/// so no unpadded text decodes to more than one byte string.
+pub const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Decodes base64, ignoring ASCII whitespace (openssl breaks lines every 64
+/// characters) and tolerating one lost `=` of a `==` pad.
+///
+/// # Errors
+/// [`Error::BadBase64`] for anything that is not base64.
+pub fn decode_base64(text: &str) -> Result<Vec<u8>> {
+    let compact: std::borrow::Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+        text.chars().filter(|c| !c.is_ascii_whitespace()).collect::<String>().into()
+    } else {
+        text.into()
+    };
+    // "xx=" is "xx==" with its last character lost: the padding says where the
+    // data ends, so restoring it is not a guess.
+    let repaired: std::borrow::Cow<'_, str> = if compact.len() % 4 == 3 && compact.ends_with('=') {
+        format!("{compact}=").into()
+    } else {
+        compact
+    };
+    BASE64.decode(repaired.as_bytes()).map_err(|_| Error::BadBase64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_padded_unpadded_and_wrapped_text() {
+        assert_eq!(decode_base64("eyJTRVFOIjoxMjB9").unwrap(), br#"{"SEQN":120}"#);
+        assert_eq!(decode_base64("YWI=").unwrap(), b"ab");
+        assert_eq!(decode_base64("YWI").unwrap(), b"ab");
+        assert_eq!(decode_base64("YQ==").unwrap(), b"a");
+        assert_eq!(decode_base64("YQ=").unwrap(), b"a");
+        assert_eq!(decode_base64("YQ").unwrap(), b"a");
+        assert_eq!(decode_base64("ey\r\nJTRV FOIjox\tMjB9\n").unwrap(), br#"{"SEQN":120}"#);
+    }
+
+    #[test]
+    fn refuses_what_is_not_base64() {
+        for bad in ["Y", "YQ=x", "Y===", "****", "YR==", "é"] {
+            assert_eq!(decode_base64(bad), Err(Error::BadBase64), "{bad:?}");
+        }
+    }
+}

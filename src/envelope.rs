@@ -1,0 +1,168 @@
+//! The message envelope of the original flows: JSON text, base64-encoded,
+//! then encrypted in one of the two wire formats; and the reverse.
+
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+use crate::cipher::{self, RawKey};
+use crate::encoding::{decode_base64, BASE64};
+use crate::error::{Error, Result};
+
+/// The two wire formats devices speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// CryptoJS/OpenSSL passphrase format; request body `{"msg":"U2FsdGVkX1..."}`.
+    Passphrase,
+    /// Raw AES key (hex) with a random IV; body `{"iv":"...","data":"..."}`.
+    Raw,
+}
+
+impl Format {
+    /// The name used in options and in the node's output.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Format::Passphrase => "passphrase",
+            Format::Raw => "raw",
+        }
+    }
+}
+
+/// The fields of a request body that matter; others are ignored.
+#[derive(Debug, Default, Deserialize)]
+pub struct BodyFields {
+    /// Passphrase-format ciphertext.
+    pub msg: Option<String>,
+    /// Raw-format IV, base64.
+    pub iv: Option<String>,
+    /// Raw-format ciphertext, base64.
+    pub data: Option<String>,
+}
+
+impl BodyFields {
+    /// Reads a request body given as JSON text.
+    ///
+    /// # Errors
+    /// [`Error::BadJson`] if the text is not JSON, [`Error::BadFormat`] if it
+    /// is JSON of the wrong shape (not an object, a field not a string).
+    pub fn from_json_text(text: &str) -> Result<Self> {
+        if text.len() > cipher::MAX_CIPHERTEXT_CHARS + 1024 {
+            return Err(Error::TooLarge);
+        }
+        serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => Error::BadFormat,
+            _ => Error::BadJson,
+        })
+    }
+
+    /// Tells the wire format from the fields present: `msg` alone, or `iv`
+    /// with `data`. Anything else (both, neither, half of one) is refused
+    /// rather than guessed.
+    ///
+    /// # Errors
+    /// [`Error::BadFormat`].
+    pub fn request(&self) -> Result<Request<'_>> {
+        match (&self.msg, &self.iv, &self.data) {
+            (Some(msg), None, None) => Ok(Request::Passphrase { msg }),
+            (None, Some(iv), Some(data)) => Ok(Request::Raw { iv, data }),
+            _ => Err(Error::BadFormat),
+        }
+    }
+}
+
+/// A request body whose format is known.
+#[derive(Debug, Clone, Copy)]
+pub enum Request<'a> {
+    /// `{"msg": ...}`
+    Passphrase {
+        /// base64("Salted__" + salt + ciphertext)
+        msg: &'a str,
+    },
+    /// `{"iv": ..., "data": ...}`
+    Raw {
+        /// base64 of the 16-byte IV
+        iv: &'a str,
+        /// base64 of the ciphertext
+        data: &'a str,
+    },
+}
+
+impl Request<'_> {
+    /// The format of this request, which the reply must use too.
+    pub fn format(&self) -> Format {
+        match self {
+            Request::Passphrase { .. } => Format::Passphrase,
+            Request::Raw { .. } => Format::Raw,
+        }
+    }
+}
+
+/// Opens a request with the device key and returns the JSON object inside.
+///
+/// # Errors
+/// [`Error::BadKey`] for an empty passphrase or a raw key that is not hex of
+/// the right length; the outer-shape errors of [`cipher::passphrase_decrypt`]
+/// and [`cipher::raw_decrypt`]; [`Error::CannotDecrypt`] for everything found
+/// after decryption.
+pub fn open(request: &Request<'_>, key: &str) -> Result<Map<String, Value>> {
+    let plain = match *request {
+        Request::Passphrase { msg } => cipher::passphrase_decrypt(msg, passphrase(key)?)?,
+        Request::Raw { iv, data } => cipher::raw_decrypt(&RawKey::from_hex(key)?, iv, data)?,
+    };
+    decode_plaintext(&plain)
+}
+
+/// Every way the plaintext can be wrong answers the same, so that a wrong key
+/// that happens to leave valid padding looks like any other wrong key.
+fn decode_plaintext(plain: &[u8]) -> Result<Map<String, Value>> {
+    let text = core::str::from_utf8(plain).map_err(|_| Error::CannotDecrypt)?;
+    let json = Zeroizing::new(decode_base64(text).map_err(|_| Error::CannotDecrypt)?);
+    match serde_json::from_slice(&json) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Error::CannotDecrypt),
+    }
+}
+
+/// A sealed reply or request, in the shape of its wire format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sealed {
+    /// base64("Salted__" + salt + ciphertext)
+    Passphrase(String),
+    /// base64 IV and base64 ciphertext
+    Raw {
+        /// base64 of the 16-byte IV
+        iv: String,
+        /// base64 of the ciphertext
+        data: String,
+    },
+}
+
+/// Seals JSON text: base64 of it, encrypted in `format` with the device key.
+///
+/// # Errors
+/// [`Error::BadKey`] as for [`open`]; [`Error::Rng`] if no salt or IV can be drawn.
+pub fn seal(json_text: &str, key: &str, format: Format) -> Result<Sealed> {
+    if json_text.len() > cipher::MAX_CIPHERTEXT_CHARS / 2 {
+        return Err(Error::TooLarge);
+    }
+    let encoded = Zeroizing::new(BASE64.encode(json_text));
+    match format {
+        Format::Passphrase => {
+            Ok(Sealed::Passphrase(cipher::passphrase_encrypt(encoded.as_bytes(), passphrase(key)?)?))
+        }
+        Format::Raw => {
+            let (iv, data) = cipher::raw_encrypt(&RawKey::from_hex(key)?, encoded.as_bytes())?;
+            Ok(Sealed::Raw { iv: BASE64.encode(iv), data: BASE64.encode(data) })
+        }
+    }
+}
+
+fn passphrase(key: &str) -> Result<&[u8]> {
+    if key.is_empty() {
+        Err(Error::BadKey)
+    } else {
+        Ok(key.as_bytes())
+    }
+}

@@ -1,0 +1,94 @@
+//! The one error type of the crate, with stable codes.
+
+use core::fmt;
+
+/// Why an operation failed.
+///
+/// Every failure to open a message after its outer format has been checked
+/// (bad padding, wrong key, invalid UTF-8, bad inner base64, bad inner JSON)
+/// is [`Error::CannotDecrypt`] and nothing else, so that a server built on
+/// this crate does not become a padding oracle.
+///
+/// The codes returned by [`Error::code`] are part of the public API: the
+/// Node-RED node puts them in HTTP error bodies and tests match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Error {
+    /// The ciphertext, IV or salt is not valid base64.
+    BadBase64,
+    /// The request is not one of the two wire formats, or a field has the
+    /// wrong length (missing `Salted__` header, ciphertext not a whole number
+    /// of blocks, IV not 16 bytes).
+    BadFormat,
+    /// The message could not be opened: wrong key, bad padding, or a
+    /// plaintext that is not base64 of UTF-8 JSON. Deliberately opaque.
+    CannotDecrypt,
+    /// A request body given as text is not JSON, or a message to seal cannot
+    /// be written as JSON.
+    BadJson,
+    /// The message has no `SEQN`, or it is not an integer in 0..=2^53-1.
+    BadSeqn,
+    /// The stored sequence number is not an integer in 0..=2^53-1.
+    BadStored,
+    /// The SEQN equals the stored one: the message was seen before.
+    Replay,
+    /// The SEQN is below the stored one.
+    Stale,
+    /// A raw key is not 32, 48 or 64 hex digits, or a passphrase is empty.
+    BadKey,
+    /// The options object is malformed.
+    BadOptions,
+    /// An input is longer than the crate accepts.
+    TooLarge,
+    /// The platform's random number generator failed.
+    Rng,
+}
+
+impl Error {
+    /// A short, stable, machine-readable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Error::BadBase64 => "bad_base64",
+            Error::BadFormat => "bad_format",
+            Error::CannotDecrypt => "cannot_decrypt",
+            Error::BadJson => "bad_json",
+            Error::BadSeqn => "bad_seqn",
+            Error::BadStored => "bad_stored",
+            Error::Replay => "replay",
+            Error::Stale => "stale",
+            Error::BadKey => "bad_key",
+            Error::BadOptions => "bad_options",
+            Error::TooLarge => "too_large",
+            Error::Rng => "rng",
+        }
+    }
+
+    /// A human-readable message. Never contains input data, keys or plaintext.
+    pub const fn message(self) -> &'static str {
+        match self {
+            Error::BadBase64 => "ciphertext, IV or salt is not valid base64",
+            Error::BadFormat => "message is not in a supported wire format",
+            Error::CannotDecrypt => "message cannot be decrypted",
+            Error::BadJson => "body is not valid JSON",
+            Error::BadSeqn => "SEQN must be an integer between 0 and 2^53-1",
+            Error::BadStored => "stored sequence number is not an integer between 0 and 2^53-1",
+            Error::Replay => "SEQN was already used (replay)",
+            Error::Stale => "SEQN is below the stored sequence number",
+            Error::BadKey => "key must be 32, 48 or 64 hex digits (raw) or a non-empty passphrase",
+            Error::BadOptions => "options are malformed",
+            Error::TooLarge => "input is too large",
+            Error::Rng => "random number generator failed",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Result type of the crate.
+pub type Result<T> = core::result::Result<T, Error>;
