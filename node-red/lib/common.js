@@ -1,0 +1,130 @@
+"use strict";
+// What the wsn-decrypt and wsn-encrypt nodes share: the wasm module (loaded
+// once per process), key lookup, the mapping of error codes to HTTP answers,
+// and the node status counters.
+
+const util = require("util");
+const wasm = require("../../pkg/wsn_crypto.js");
+
+// Every failure to decode or decrypt answers with one status and one body,
+// so that a server cannot be used as a padding oracle.
+const PUBLIC_CODE = { bad_base64: "cannot_decrypt" };
+
+const HTTP_STATUS = {
+    bad_request: 400,
+    bad_json: 400,
+    bad_format: 400,
+    bad_base64: 400,
+    cannot_decrypt: 400,
+    bad_seqn: 400,
+    unknown_device: 404,
+    replay: 409,
+    stale: 409,
+    too_large: 413
+};
+
+/** An error with a stable code, as the wasm module throws them. */
+function wsnError(code, message) {
+    const error = new Error(message);
+    error.code = code;
+    return error;
+}
+
+/**
+ * The HTTP answer for an error code. Codes that are not the client's fault
+ * (a malformed key in the database, bad node options) are 500.
+ */
+function httpAnswer(code) {
+    const statusCode = HTTP_STATUS[code] || 500;
+    return { statusCode, body: { error: statusCode === 500 ? "server_error" : (PUBLIC_CODE[code] || code) } };
+}
+
+/**
+ * Keeps a device key in a message without letting it out: JSON, util.inspect
+ * and string conversion all print "[redacted]", so a debug node, a log line or
+ * an HTTP response that sends the whole object cannot show it. It survives
+ * Node-RED's message cloning because the key lives in a closure.
+ */
+function redactedKey(key) {
+    return {
+        reveal: function () { return key; },
+        toJSON: function () { return "[redacted]"; },
+        toString: function () { return "[redacted]"; },
+        [util.inspect.custom]: function () { return "[redacted]"; }
+    };
+}
+
+/**
+ * A message property, or undefined where the path runs into nothing (Node-RED
+ * throws for "payload[0].deviceKey" when the query found no row).
+ */
+function messageProperty(RED, msg, property) {
+    try {
+        return RED.util.getMessageProperty(msg, property);
+    } catch (e) {
+        return undefined;
+    }
+}
+
+/**
+ * Reads the node's key source: a fixed key from the credentials, or a
+ * message/flow/global/env property holding a key string or a redacted key.
+ * Returns undefined when there is none (for a database lookup, the device
+ * is unknown).
+ */
+function resolveKey(RED, node, msg) {
+    let key;
+    if (node.keyType === "cred") {
+        key = node.credentials && node.credentials.fixedKey;
+    } else if (node.keyType === "msg") {
+        key = messageProperty(RED, msg, node.key);
+    } else {
+        try {
+            key = RED.util.evaluateNodeProperty(node.key, node.keyType, node, msg);
+        } catch (e) {
+            key = undefined;
+        }
+    }
+    if (key && typeof key.reveal === "function") {
+        key = key.reveal();
+    }
+    return typeof key === "string" && key.length > 0 ? key : undefined;
+}
+
+/** Keeps accepted/rejected/lost counts and shows them, at most every 250 ms. */
+function statusCounter(node) {
+    const counts = { accepted: 0, rejected: 0, lost: 0, last: "" };
+    let timer = null;
+    function show() {
+        timer = null;
+        const text = `ok ${counts.accepted} · rejected ${counts.rejected} · lost ${counts.lost}` +
+            (counts.last ? ` (${counts.last})` : "");
+        node.status({ fill: counts.last ? "red" : "green", shape: "dot", text });
+    }
+    function schedule() {
+        if (!timer) { timer = setTimeout(show, 250); }
+    }
+    return {
+        accepted(lost) { counts.accepted++; counts.lost += lost || 0; counts.last = ""; schedule(); },
+        rejected(code) { counts.rejected++; counts.last = code; schedule(); },
+        stop() { if (timer) { clearTimeout(timer); timer = null; } }
+    };
+}
+
+/**
+ * Sends a failed message on the second output, with the HTTP status and a
+ * short error body in place of whatever it carried (the device row, the key
+ * and the request never go back to the client), and reports it to Catch nodes.
+ */
+function reject(node, counter, msg, send, done, error) {
+    const code = error && typeof error.code === "string" ? error.code : "server_error";
+    const answer = httpAnswer(code);
+    counter.rejected(code);
+    msg.statusCode = answer.statusCode;
+    msg.payload = answer.body;
+    msg.wsn = { error: code };
+    send([null, msg]);
+    done(wsnError(code, `${node.type}: ${code}`));
+}
+
+module.exports = { wasm, wsnError, messageProperty, httpAnswer, redactedKey, resolveKey, statusCounter, reject };

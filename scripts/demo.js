@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+"use strict";
+// `npm start`: a Node-RED on 127.0.0.1 (PORT, default 1880) with the shipped
+// flows, this checkout's nodes and a demo SQLite database holding the
+// article's device 12FA. Its user directory is .node-red-demo/.
+
+const path = require("path");
+const backend = require("./lib/backend.js");
+
+const DEMO_DEVICE = { id: "12FA", key: "2B7E151628AED2A6ABF7158809CF4F3C", seqn: 0 };
+
+async function main() {
+    const dir = path.join(backend.ROOT, ".node-red-demo");
+    const db = path.join(dir, "wsn.db");
+    const port = Number(process.env.PORT) || 1880;
+    // Keep flows the user edited in the editor; the database keeps its rows.
+    await backend.prepareUserDir({ dir, db, install: "link", devices: [DEMO_DEVICE], freshFlows: false });
+    console.log(`demo: database ${db} (device ${DEMO_DEVICE.id}), user directory ${dir}`);
+    const server = await backend.startNodeRed({ dir, db, port, inherit: true, logLevel: "info" });
+    console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  try: curl http://127.0.0.1:${server.port}/wsn/12FA`);
+    const stop = function () { server.stop("SIGTERM").then(function () { process.exit(0); }); };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    server.child.on("exit", function (code) { process.exit(code || 0); });
+}
+
+main().catch(function (err) { console.error(`demo: ${err.message}`); process.exit(1); });

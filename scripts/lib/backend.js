@@ -1,0 +1,185 @@
+"use strict";
+// Sets up and runs a Node-RED backend with the shipped flows and an SQLite
+// database: used by `npm start` (scripts/demo.js), the end-to-end tests and
+// the load benchmark, so that all three run the same thing.
+
+const fs = require("fs");
+const path = require("path");
+const net = require("net");
+const http = require("http");
+const { spawn, execFileSync } = require("child_process");
+
+const ROOT = path.join(__dirname, "..", "..");
+const PACKAGE_NAME = require(path.join(ROOT, "package.json")).name;
+const SCHEMA = fs.readFileSync(path.join(ROOT, "flows", "schema.sql"), "utf8");
+const FLOWS = path.join(ROOT, "flows", "wsn-sqlite.json");
+
+const SETTINGS = `// Written by wsn-crypto's scripts/lib/backend.js.
+const limits = require("${PACKAGE_NAME}/node-red/http-limits.js");
+module.exports = {
+    uiHost: "127.0.0.1",
+    uiPort: Number(process.env.PORT) || 1880,
+    // The editor's own JSON parser would otherwise read device requests first
+    // and answer malformed ones with an HTML stack trace.
+    httpAdminRoot: "/admin",
+    flowFile: "flows.json",
+    // Device endpoints: 413 above 16 KiB before reading further, 400 for a body that is not JSON.
+    httpNodeMiddleware: limits({ limit: Number(process.env.WSN_MAX_BODY) || 16384 }),
+    logging: { console: { level: process.env.WSN_LOG_LEVEL || "info", metrics: false, audit: false } },
+    editorTheme: { tours: false, projects: { enabled: false } },
+    diagnostics: { enabled: false },
+    telemetry: { enabled: false },
+    externalModules: { autoInstall: false, palette: { allowInstall: false }, modules: { allowInstall: false } }
+};
+`;
+
+function sqlite3() {
+    return require(path.join(ROOT, "node_modules", "sqlite3"));
+}
+
+/** Runs the idempotent schema and adds the given devices unless present. */
+function createDatabase(file, devices) {
+    const sqlite = sqlite3();
+    return new Promise(function (resolve, reject) {
+        const db = new sqlite.Database(file);
+        db.serialize(function () {
+            db.exec(SCHEMA, function (err) { if (err) { reject(err); } });
+            const insert = db.prepare("INSERT OR IGNORE INTO Devices (deviceID, deviceKey, deviceSQN) VALUES (?, ?, ?)");
+            for (const d of devices || []) { insert.run(d.id, d.key, d.seqn || 0); }
+            insert.finalize();
+        });
+        db.close(function (err) { if (err) { reject(err); } else { resolve(); } });
+    });
+}
+
+/** Runs one query on the database file (tests and the demo's checks). */
+function query(file, sql, params) {
+    const sqlite = sqlite3();
+    return new Promise(function (resolve, reject) {
+        const db = new sqlite.Database(file, sqlite.OPEN_READONLY);
+        db.all(sql, params || [], function (err, rows) {
+            db.close();
+            if (err) { reject(err); } else { resolve(rows); }
+        });
+    });
+}
+
+function link(target, linkPath) {
+    fs.mkdirSync(path.dirname(linkPath), { recursive: true });
+    try { fs.rmSync(linkPath, { recursive: true, force: true }); } catch (e) { /* absent */ }
+    fs.symlinkSync(target, linkPath, "dir");
+}
+
+/** `npm pack` of this repository; returns the tarball path (pkg/ must be built). */
+function packTarball(destination) {
+    fs.mkdirSync(destination, { recursive: true });
+    const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", destination], { cwd: ROOT, encoding: "utf8" });
+    return path.join(destination, out.trim().split("\n").pop());
+}
+
+/**
+ * A Node-RED user directory with settings, the flows, the database and the
+ * nodes. `install: "link"` links this checkout (the demo: edits show on
+ * restart); `install: <tarball>` installs a packed package as a user would.
+ * node-red-node-sqlite is linked from this checkout, which compiled sqlite3.
+ */
+async function prepareUserDir(options) {
+    const dir = options.dir;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "settings.js"), SETTINGS);
+    const flowFile = path.join(dir, "flows.json");
+    if (options.freshFlows !== false || !fs.existsSync(flowFile)) {
+        fs.copyFileSync(FLOWS, flowFile);
+    }
+    if (!fs.existsSync(path.join(dir, "package.json"))) {
+        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "wsn-backend", private: true }, null, 2) + "\n");
+    }
+    link(path.join(ROOT, "node_modules", "node-red-node-sqlite"), path.join(dir, "node_modules", "node-red-node-sqlite"));
+    const installed = path.join(dir, "node_modules", ...PACKAGE_NAME.split("/"));
+    if (options.install === "link" || !options.install) {
+        link(ROOT, installed);
+    } else {
+        fs.rmSync(installed, { recursive: true, force: true });
+        fs.mkdirSync(installed, { recursive: true });
+        execFileSync("tar", ["-xzf", options.install, "-C", installed, "--strip-components=1"]);
+    }
+    await createDatabase(options.db, options.devices);
+    return dir;
+}
+
+function freePort() {
+    return new Promise(function (resolve, reject) {
+        const server = net.createServer();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", function () {
+            const port = server.address().port;
+            server.close(function () { resolve(port); });
+        });
+    });
+}
+
+function get(port, urlPath) {
+    return new Promise(function (resolve) {
+        const req = http.get({ host: "127.0.0.1", port, path: urlPath, timeout: 1000 }, function (res) {
+            res.resume();
+            res.on("end", function () { resolve(res.statusCode); });
+        });
+        req.on("error", function () { resolve(0); });
+        req.on("timeout", function () { req.destroy(); resolve(0); });
+    });
+}
+
+/**
+ * Starts Node-RED on 127.0.0.1:port and resolves once the flows answer.
+ * Returns { port, child, log(), stop(signal) }.
+ */
+async function startNodeRed(options) {
+    const port = options.port || await freePort();
+    const env = Object.assign({}, process.env, {
+        PORT: String(port),
+        WSN_DB: options.db,
+        WSN_LOG_LEVEL: options.logLevel || "warn",
+        NODE_RED_ENABLE_PROJECTS: "false"
+    }, options.env || {});
+    const nodeBin = options.nodeBinary || process.execPath;
+    const red = path.join(ROOT, "node_modules", "node-red", "red.js");
+    const child = spawn(nodeBin, [red, "-u", options.dir, "-p", String(port)], {
+        env, stdio: options.inherit ? "inherit" : ["ignore", "pipe", "pipe"]
+    });
+    let output = "";
+    if (!options.inherit) {
+        child.stdout.on("data", function (d) { output += d; });
+        child.stderr.on("data", function (d) { output += d; });
+    }
+    let exited = false;
+    child.on("exit", function () { exited = true; });
+
+    const deadline = Date.now() + (options.timeoutMs || 60000);
+    // The flows are up once the GET endpoint answers with one of its own statuses.
+    for (;;) {
+        if (exited) { throw new Error(`Node-RED exited during start:\n${output}`); }
+        const status = await get(port, "/wsn/__probe__");
+        if (status === 404 || status === 200) { break; }
+        if (Date.now() > deadline) {
+            child.kill("SIGKILL");
+            throw new Error(`Node-RED did not start in time:\n${output}`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+    }
+
+    return {
+        port,
+        child,
+        log: function () { return output; },
+        stop: function (signal) {
+            return new Promise(function (resolve) {
+                if (exited) { return resolve(); }
+                child.once("exit", function () { resolve(); });
+                child.kill(signal || "SIGTERM");
+                setTimeout(function () { if (!exited) { child.kill("SIGKILL"); } }, 10000).unref();
+            });
+        }
+    };
+}
+
+module.exports = { ROOT, PACKAGE_NAME, createDatabase, query, prepareUserDir, packTarball, startNodeRed, freePort };
