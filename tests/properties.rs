@@ -82,7 +82,8 @@ fn json_leaf() -> impl Strategy<Value = Value> {
         // Decimals of up to 15 significant digits. Longer ones (JavaScript
         // writes up to 17) do not all survive serde_json's default float
         // parser; see envelope_open_reads_floats_as_javascript_does in vectors.rs.
-        (-999_999_999_999_999i64..1_000_000_000_000_000, 0u32..6).prop_map(|(n, scale)| Value::from(n as f64 / 10f64.powi(scale as i32 + 1))),
+        (-999_999_999_999_999i64..1_000_000_000_000_000, 0u32..6)
+            .prop_map(|(n, scale)| Value::from(n as f64 / 10f64.powi(scale as i32 + 1))),
         any::<String>().prop_map(Value::String),
     ]
 }
@@ -103,7 +104,7 @@ fn json_message() -> impl Strategy<Value = Map<String, Value>> {
 }
 
 proptest! {
-    #![proptest_config(config(96))]
+    #![proptest_config(config(256))]
 
     #[test]
     fn passphrase_round_trip_with_a_fixed_salt(plain in plaintext(), passphrase in passphrase(), salt in any::<[u8; 8]>()) {
@@ -217,7 +218,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(1024))]
 
     #[test]
     fn decode_base64_never_panics(text in ciphertext_like_text()) {
