@@ -61,6 +61,11 @@ module.exports = function httpLimits(options) {
                 } catch (e) {
                     return answer(res, 400, "bad_json");
                 }
+                // Both wire formats are JSON objects; a JSON string would
+                // otherwise be taken for the text of a body.
+                if (req.body === null || typeof req.body !== "object" || Array.isArray(req.body)) {
+                    return answer(res, 400, "bad_format");
+                }
             } else {
                 // Text bodies go to the wsn decrypt node, which parses them itself.
                 req.body = text;

@@ -32,7 +32,7 @@ module.exports = function (RED) {
             try {
                 let body = messageProperty(RED, msg, node.body);
                 if (body === undefined || body === null || typeof body === "number" || typeof body === "boolean") {
-                    throw wsnError("bad_request", "request has no body");
+                    throw wsnError("bad_format", "request has no body of either wire format");
                 }
                 if (bodyLength(body) > node.maxLength) {
                     throw wsnError("too_large", "request body is too large");

@@ -51,10 +51,12 @@ impl BodyFields {
         if text.len() > cipher::MAX_CIPHERTEXT_CHARS + 1024 {
             return Err(Error::TooLarge);
         }
-        serde_json::from_str(text).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => Error::BadFormat,
-            _ => Error::BadJson,
-        })
+        // Read as a value first: serde's derived reader would also take
+        // `[msg, iv, data]` as the struct.
+        match serde_json::from_str(text).map_err(|_| Error::BadJson)? {
+            Value::Object(map) => serde_json::from_value(Value::Object(map)).map_err(|_| Error::BadFormat),
+            _ => Err(Error::BadFormat),
+        }
     }
 
     /// Tells the wire format from the fields present: `msg` alone, or `iv`
@@ -107,6 +109,17 @@ impl Request<'_> {
 /// and [`cipher::raw_decrypt`]; [`Error::CannotDecrypt`] for everything found
 /// after decryption.
 pub fn open(request: &Request<'_>, key: &str) -> Result<Map<String, Value>> {
+    let (_, map) = open_json(request, key)?;
+    Ok(map)
+}
+
+/// [`open`], also returning the JSON text as the device wrote it, so that a
+/// JavaScript caller can `JSON.parse` it and get exactly the numbers and
+/// strings JavaScript would read.
+///
+/// # Errors
+/// As [`open`].
+pub fn open_json(request: &Request<'_>, key: &str) -> Result<(Zeroizing<String>, Map<String, Value>)> {
     let plain = match *request {
         Request::Passphrase { msg } => cipher::passphrase_decrypt(msg, passphrase(key)?)?,
         Request::Raw { iv, data } => cipher::raw_decrypt(&RawKey::from_hex(key)?, iv, data)?,
@@ -116,11 +129,12 @@ pub fn open(request: &Request<'_>, key: &str) -> Result<Map<String, Value>> {
 
 /// Every way the plaintext can be wrong answers the same, so that a wrong key
 /// that happens to leave valid padding looks like any other wrong key.
-fn decode_plaintext(plain: &[u8]) -> Result<Map<String, Value>> {
+fn decode_plaintext(plain: &[u8]) -> Result<(Zeroizing<String>, Map<String, Value>)> {
     let text = core::str::from_utf8(plain).map_err(|_| Error::CannotDecrypt)?;
     let json = Zeroizing::new(decode_base64(text).map_err(|_| Error::CannotDecrypt)?);
-    match serde_json::from_slice(&json) {
-        Ok(Value::Object(map)) => Ok(map),
+    let json_text = Zeroizing::new(String::from_utf8(json.to_vec()).map_err(|_| Error::CannotDecrypt)?);
+    match serde_json::from_str(&json_text) {
+        Ok(Value::Object(map)) => Ok((json_text, map)),
         _ => Err(Error::CannotDecrypt),
     }
 }

@@ -56,6 +56,8 @@ pub use error::{Error, Result};
 
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use zeroize::Zeroizing;
 
 use crate::envelope::{BodyFields, Format, Sealed};
 use crate::sequence::Policy;
@@ -73,9 +75,44 @@ fn text(value: &JsValue, error: Error) -> Result<String> {
     value.as_string().ok_or(error)
 }
 
-fn options<T: for<'de> Deserialize<'de> + Default>(value: JsValue) -> Result<T> {
+/// Reads `msg`, `iv` and `data` of a parsed request body. Deliberately not
+/// serde-wasm-bindgen: its error path formats the whole value recursively in
+/// JavaScript, and a deeply nested hostile body then throws a RangeError
+/// through the wasm frames, which leaves the module's stack unrestored.
+fn body_fields(body: &JsValue) -> Result<BodyFields> {
+    if !body.is_object() || js_sys::Array::is_array(body) {
+        return Err(Error::BadFormat);
+    }
+    let field = |name: &str| -> Result<Option<String>> {
+        let value = js_sys::Reflect::get(body, &name.into()).map_err(|_| Error::BadFormat)?;
+        if value.is_undefined() {
+            Ok(None)
+        } else {
+            value.as_string().map(Some).ok_or(Error::BadFormat)
+        }
+    };
+    Ok(BodyFields { msg: field("msg")?, iv: field("iv")?, data: field("data")? })
+}
+
+/// Options are a plain object with only the named string fields: serde-wasm-bindgen
+/// reads only the fields a struct declares, so `deny_unknown_fields` alone
+/// would let `{fmt: "raw"}` pass as the defaults.
+fn options<T: for<'de> Deserialize<'de> + Default>(value: JsValue, fields: &[&str]) -> Result<T> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
+    }
+    if !value.is_object() || js_sys::Array::is_array(&value) {
+        return Err(Error::BadOptions);
+    }
+    let object: &js_sys::Object = value.unchecked_ref();
+    // Every option is a string; checking that first also keeps serde's error
+    // path from formatting a hostile nested value (see `body_fields`).
+    let known = js_sys::Object::keys(object).iter().all(|name| {
+        name.as_string().is_some_and(|name| fields.contains(&name.as_str()))
+            && js_sys::Reflect::get(object, &name).is_ok_and(|value| value.is_string())
+    });
+    if !known {
+        return Err(Error::BadOptions);
     }
     serde_wasm_bindgen::from_value(value).map_err(|_| Error::BadOptions)
 }
@@ -86,11 +123,16 @@ fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
         .unwrap_or(JsValue::UNDEFINED)
 }
 
+/// A key copied out of JavaScript, wiped from wasm memory when dropped.
+fn key_text(value: &JsValue) -> Result<Zeroizing<String>> {
+    text(value, Error::BadKey).map(Zeroizing::new)
+}
+
 /// `CryptoJS.AES.encrypt(plaintext, passphrase).toString()`.
 #[wasm_bindgen]
 pub fn encrypt(plaintext: JsValue, passphrase: JsValue) -> core::result::Result<String, JsValue> {
     let plaintext = text(&plaintext, Error::BadOptions).map_err(to_js)?;
-    let passphrase = text(&passphrase, Error::BadKey).map_err(to_js)?;
+    let passphrase = key_text(&passphrase).map_err(to_js)?;
     cipher::passphrase_encrypt(plaintext.as_bytes(), passphrase.as_bytes()).map_err(to_js)
 }
 
@@ -99,7 +141,7 @@ pub fn encrypt(plaintext: JsValue, passphrase: JsValue) -> core::result::Result<
 #[wasm_bindgen]
 pub fn decrypt(ciphertext: JsValue, passphrase: JsValue) -> core::result::Result<String, JsValue> {
     let ciphertext = text(&ciphertext, Error::BadFormat).map_err(to_js)?;
-    let passphrase = text(&passphrase, Error::BadKey).map_err(to_js)?;
+    let passphrase = key_text(&passphrase).map_err(to_js)?;
     let plain = cipher::passphrase_decrypt(&ciphertext, passphrase.as_bytes()).map_err(to_js)?;
     String::from_utf8(plain.to_vec()).map_err(|_| to_js(Error::CannotDecrypt))
 }
@@ -108,7 +150,7 @@ pub fn decrypt(ciphertext: JsValue, passphrase: JsValue) -> core::result::Result
 #[wasm_bindgen(js_name = encryptRaw)]
 pub fn encrypt_raw(plaintext: JsValue, key_hex: JsValue) -> core::result::Result<JsValue, JsValue> {
     let plaintext = text(&plaintext, Error::BadOptions).map_err(to_js)?;
-    let key = cipher::RawKey::from_hex(&text(&key_hex, Error::BadKey).map_err(to_js)?).map_err(to_js)?;
+    let key = cipher::RawKey::from_hex(&key_text(&key_hex).map_err(to_js)?).map_err(to_js)?;
     let (iv, data) = cipher::raw_encrypt(&key, plaintext.as_bytes()).map_err(to_js)?;
     Ok(raw_body(encoding_b64(&iv), encoding_b64(&data)))
 }
@@ -118,7 +160,7 @@ pub fn encrypt_raw(plaintext: JsValue, key_hex: JsValue) -> core::result::Result
 pub fn decrypt_raw(iv: JsValue, data: JsValue, key_hex: JsValue) -> core::result::Result<String, JsValue> {
     let iv = text(&iv, Error::BadFormat).map_err(to_js)?;
     let data = text(&data, Error::BadFormat).map_err(to_js)?;
-    let key = cipher::RawKey::from_hex(&text(&key_hex, Error::BadKey).map_err(to_js)?).map_err(to_js)?;
+    let key = cipher::RawKey::from_hex(&key_text(&key_hex).map_err(to_js)?).map_err(to_js)?;
     let plain = cipher::raw_decrypt(&key, &iv, &data).map_err(to_js)?;
     String::from_utf8(plain.to_vec()).map_err(|_| to_js(Error::CannotDecrypt))
 }
@@ -136,8 +178,8 @@ struct SealOptions {
 /// Options: `{format: "passphrase" | "raw"}`, passphrase by default.
 #[wasm_bindgen]
 pub fn seal(message: JsValue, key: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
-    let options: SealOptions = self::options(options).map_err(to_js)?;
-    let key = text(&key, Error::BadKey).map_err(to_js)?;
+    let options: SealOptions = self::options(options, &["format"]).map_err(to_js)?;
+    let key = key_text(&key).map_err(to_js)?;
     let json = js_sys::JSON::stringify(&message)
         .ok()
         .and_then(|s| s.as_string())
@@ -153,18 +195,20 @@ pub fn seal(message: JsValue, key: JsValue, options: JsValue) -> core::result::R
 /// inside. The format is told from the body: `{msg}` or `{iv, data}`.
 #[wasm_bindgen]
 pub fn open(body: JsValue, key: JsValue) -> core::result::Result<JsValue, JsValue> {
-    let key = text(&key, Error::BadKey).map_err(to_js)?;
+    let key = key_text(&key).map_err(to_js)?;
     let fields = match body.as_string() {
         Some(json_text) => BodyFields::from_json_text(&json_text),
-        None if body.is_object() => serde_wasm_bindgen::from_value(body).map_err(|_| Error::BadFormat),
-        None => Err(Error::BadFormat),
+        None => body_fields(&body),
     }
     .map_err(to_js)?;
     let request = fields.request().map_err(to_js)?;
-    let message = envelope::open(&request, &key).map_err(to_js)?;
+    let (json_text, _) = envelope::open_json(&request, &key).map_err(to_js)?;
+    // JSON.parse of the device's own text gives what JavaScript would read:
+    // the same numbers, even those beyond 2^53, and no second conversion.
+    let message = js_sys::JSON::parse(&json_text).map_err(|_| to_js(Error::CannotDecrypt))?;
     let result = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&result, &"format".into(), &request.format().as_str().into());
-    let _ = js_sys::Reflect::set(&result, &"message".into(), &to_value(&message));
+    let _ = js_sys::Reflect::set(&result, &"message".into(), &message);
     Ok(result.into())
 }
 
@@ -179,7 +223,7 @@ struct SequenceOptions {
 /// `{seqn, stored, lost}`. Options: `{policy: "forward-only" | "any"}`.
 #[wasm_bindgen(js_name = checkSequence)]
 pub fn check_sequence(message: JsValue, stored: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
-    let options: SequenceOptions = self::options(options).map_err(to_js)?;
+    let options: SequenceOptions = self::options(options, &["policy"]).map_err(to_js)?;
     let stored = stored
         .as_f64()
         .ok_or(Error::BadStored)

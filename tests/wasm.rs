@@ -309,7 +309,7 @@ fn check_sequence_table() {
 /// as `{fmt: "raw"}` seals in the passphrase format instead of throwing.
 /// Reported; un-ignore when fixed.
 #[wasm_bindgen_test]
-#[ignore = "bug in src/lib.rs: deny_unknown_fields has no effect through serde_wasm_bindgen::from_value"]
+
 fn options_with_unknown_fields_are_refused() {
     let message = js(r#"{"SEQN":1}"#);
     for options in [r#"{"fmt":"raw"}"#, r#"{"format":"raw","extra":1}"#, r#"["raw"]"#] {
@@ -326,7 +326,7 @@ fn options_with_unknown_fields_are_refused() {
 /// and the message comes back `undefined` although it decrypted. JSON.parse
 /// would give the nearest double. Reported; un-ignore when fixed.
 #[wasm_bindgen_test]
-#[ignore = "bug in src/lib.rs: open returns message undefined when it holds an integer above 2^53-1"]
+
 fn open_keeps_messages_with_large_integers() {
     // Sealed by hand: JSON.stringify cannot write 2^64 - 1, but a device can.
     let inner = base64_of(r#"{"SEQN":1,"counter":18446744073709551615}"#);

@@ -11,7 +11,6 @@ const wasm = require("../../pkg/wsn_crypto.js");
 const PUBLIC_CODE = { bad_base64: "cannot_decrypt" };
 
 const HTTP_STATUS = {
-    bad_request: 400,
     bad_json: 400,
     bad_format: 400,
     bad_base64: 400,

@@ -14,7 +14,10 @@ const PACKAGE_NAME = require(path.join(ROOT, "package.json")).name;
 const SCHEMA = fs.readFileSync(path.join(ROOT, "flows", "schema.sql"), "utf8");
 const FLOWS = path.join(ROOT, "flows", "wsn-sqlite.json");
 
-const SETTINGS = `// Written by wsn-crypto's scripts/lib/backend.js.
+const settings = (extra) => `// Written by wsn-crypto's scripts/lib/backend.js.
+// Express shows stack traces (with file paths) in error pages unless this is
+// "production"; it is read when Node-RED creates its apps, after this file.
+process.env.NODE_ENV = process.env.NODE_ENV || "production";
 const limits = require("${PACKAGE_NAME}/node-red/http-limits.js");
 module.exports = {
     uiHost: "127.0.0.1",
@@ -29,7 +32,8 @@ module.exports = {
     editorTheme: { tours: false, projects: { enabled: false } },
     diagnostics: { enabled: false },
     telemetry: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false }, modules: { allowInstall: false } }
+    externalModules: { autoInstall: false, palette: { allowInstall: false }, modules: { allowInstall: false } },
+${extra || ""}
 };
 `;
 
@@ -38,12 +42,12 @@ function sqlite3() {
 }
 
 /** Runs the idempotent schema and adds the given devices unless present. */
-function createDatabase(file, devices) {
+function createDatabase(file, devices, schema) {
     const sqlite = sqlite3();
     return new Promise(function (resolve, reject) {
         const db = new sqlite.Database(file);
         db.serialize(function () {
-            db.exec(SCHEMA, function (err) { if (err) { reject(err); } });
+            db.exec(schema || SCHEMA, function (err) { if (err) { reject(err); } });
             const insert = db.prepare("INSERT OR IGNORE INTO Devices (deviceID, deviceKey, deviceSQN) VALUES (?, ?, ?)");
             for (const d of devices || []) { insert.run(d.id, d.key, d.seqn || 0); }
             insert.finalize();
@@ -82,19 +86,24 @@ function packTarball(destination) {
  * nodes. `install: "link"` links this checkout (the demo: edits show on
  * restart); `install: <tarball>` installs a packed package as a user would.
  * node-red-node-sqlite is linked from this checkout, which compiled sqlite3.
+ * For benchmarks: `flowsFile`, `schema` (SQL), `extraSettings` (more
+ * settings.js properties) and `extraModules` (packages of this checkout to
+ * link into the user directory) replace or add to the shipped set-up.
  */
 async function prepareUserDir(options) {
     const dir = options.dir;
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "settings.js"), SETTINGS);
+    fs.writeFileSync(path.join(dir, "settings.js"), settings(options.extraSettings));
     const flowFile = path.join(dir, "flows.json");
     if (options.freshFlows !== false || !fs.existsSync(flowFile)) {
-        fs.copyFileSync(FLOWS, flowFile);
+        fs.copyFileSync(options.flowsFile || FLOWS, flowFile);
     }
     if (!fs.existsSync(path.join(dir, "package.json"))) {
         fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "wsn-backend", private: true }, null, 2) + "\n");
     }
-    link(path.join(ROOT, "node_modules", "node-red-node-sqlite"), path.join(dir, "node_modules", "node-red-node-sqlite"));
+    for (const name of ["node-red-node-sqlite"].concat(options.extraModules || [])) {
+        link(path.join(ROOT, "node_modules", name), path.join(dir, "node_modules", name));
+    }
     const installed = path.join(dir, "node_modules", ...PACKAGE_NAME.split("/"));
     if (options.install === "link" || !options.install) {
         link(ROOT, installed);
@@ -103,7 +112,7 @@ async function prepareUserDir(options) {
         fs.mkdirSync(installed, { recursive: true });
         execFileSync("tar", ["-xzf", options.install, "-C", installed, "--strip-components=1"]);
     }
-    await createDatabase(options.db, options.devices);
+    await createDatabase(options.db, options.devices, options.schema);
     return dir;
 }
 
@@ -131,6 +140,8 @@ function get(port, urlPath) {
 
 /**
  * Starts Node-RED on 127.0.0.1:port and resolves once the flows answer.
+ * `nodeBinary` and `redJs` run another Node.js and Node-RED than this
+ * checkout's (the Node-RED 5 on Node 22 test); both default to this one's.
  * Returns { port, child, log(), stop(signal) }.
  */
 async function startNodeRed(options) {
@@ -139,10 +150,11 @@ async function startNodeRed(options) {
         PORT: String(port),
         WSN_DB: options.db,
         WSN_LOG_LEVEL: options.logLevel || "warn",
+        NODE_ENV: "production",
         NODE_RED_ENABLE_PROJECTS: "false"
     }, options.env || {});
     const nodeBin = options.nodeBinary || process.execPath;
-    const red = path.join(ROOT, "node_modules", "node-red", "red.js");
+    const red = options.redJs || path.join(ROOT, "node_modules", "node-red", "red.js");
     const child = spawn(nodeBin, [red, "-u", options.dir, "-p", String(port)], {
         env, stdio: options.inherit ? "inherit" : ["ignore", "pipe", "pipe"]
     });
