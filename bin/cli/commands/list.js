@@ -1,0 +1,48 @@
+"use strict";
+
+const { parse, required } = require("../options.js");
+const { listDevices } = require("../devices.js");
+const { withDatabase } = require("../sqlite.js");
+const { out, note, json } = require("../output.js");
+
+function table(rows) {
+    const header = ["DEVICE", "SEQN", "ROWS", "LAST DATA"];
+    const cells = rows.map((r) => [r.id, String(r.seqn), String(r.rows), r.lastData || "-"]);
+    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+    const line = (c) => c.map((cell, i) => (i === 1 || i === 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ").trimEnd();
+    return [line(header)].concat(cells.map(line)).join("\n");
+}
+
+module.exports = {
+    name: "list",
+    summary: "list the devices in the database: ids, SEQNs and data rows, never keys",
+    usage: `Usage: wsn-crypto list --db FILE [--json]
+
+Lists the devices in the database with their stored SEQN, the number of
+data rows and the date of the last one. Keys are never shown (they are not
+even read).
+
+Options:
+  --db FILE     the database file (required)
+  --json        print the list as JSON
+  -h, --help    show this help`,
+    options: {
+        db: { type: "string" },
+        json: { type: "boolean" }
+    },
+    positionals: false,
+
+    async run(argv) {
+        const { values } = parse(this, argv);
+        const db = required(values, "db", "the database file");
+        const rows = await withDatabase(db, "read", listDevices);
+        if (values.json) {
+            json(rows);
+        } else if (rows.length === 0) {
+            note(`no devices in ${db} (add one with wsn-crypto provision --db ${db})`);
+        } else {
+            out(table(rows));
+        }
+        return 0;
+    }
+};

@@ -1,0 +1,156 @@
+"use strict";
+
+const { parse, integer, format, required, jsonOrText, jsonObject } = require("../options.js");
+const { keyFromOptions, checkId, checkKeyFor } = require("../keys.js");
+const { deviceKey } = require("../devices.js");
+const { withDatabase } = require("../sqlite.js");
+const { DEFAULT_URL, baseUrl, readSeqn, sendData } = require("../device-client.js");
+const { runSends } = require("../sender.js");
+const { summarize, formatSummary } = require("../stats.js");
+const { createProgress } = require("../progress.js");
+const { usageError } = require("../errors.js");
+const { out, note, json } = require("../output.js");
+
+const EXIT_INTERRUPTED = 130;
+
+/** The data object of the index-th message. */
+function dataMaker(values, positionals) {
+    if (values.data !== undefined) {
+        if (values.value !== undefined || positionals.length > 0) {
+            throw usageError("give either --data or values, not both");
+        }
+        const data = jsonObject(values.data, "--data");
+        return () => data;
+    }
+    const given = (values.value || []).concat(positionals).map(jsonOrText);
+    if (given.length === 0) {
+        return (index) => ({ value: index + 1 });
+    }
+    return (index) => ({ value: given[index % given.length] });
+}
+
+module.exports = {
+    name: "send",
+    summary: "act as a device: send encrypted data to a running backend and check the acks",
+    usage: `Usage: wsn-crypto send --id ID [--key KEY | --db FILE] [options] [VALUE ...]
+
+Acts as a device against a running backend. Reads the device's SEQN
+(GET /wsn/:id), then sends {"data":{"value":V},"SEQN":n} to POST /data/:id
+with n counting up from the stored SEQN + 1, and checks that each encrypted
+acknowledgement decrypts with the key and names the SEQN sent. Prints a
+summary: sent, acknowledged, rejected, failed, latency p50/p99.
+
+Options:
+  --url URL          the backend (default ${DEFAULT_URL})
+  --id ID            the device id (required)
+  --key KEY          the device key; or set the WSN_KEY environment variable
+  --db FILE          read the key from the backend's database instead
+  --format F         passphrase (default): body {"msg":"U2FsdGVkX1..."};
+                     raw: body {"iv","data"}, as the ESP8266 firmware sends
+  --count N          messages to send (default: the number of values, or 1)
+  --value V          a value to send; repeat it, or list values after the
+                     options. They are used in turn; numbers and JSON are
+                     sent as such, other text as a string.
+                     Default: 1, 2, 3, ... (the message's place in the run)
+  --data JSON        send this data object instead of {"value": V}
+  --interval MS      start messages at least MS milliseconds apart (default 0)
+  --concurrency N    messages in flight at once (default 1). Above 1, one
+                     request can overtake another; the backend then refuses
+                     the overtaken one as stale, and it counts as rejected.
+  --start N          send from SEQN N without reading it from the backend
+                     (to see a replay or a stale SEQN refused)
+  --timeout MS       give up on a request after MS milliseconds (default 10000)
+  --json             print the summary as JSON
+  -h, --help         show this help
+
+Progress is shown on stderr when it is a terminal. The run stops at the
+first error that every later message would meet too: backend unreachable,
+unknown device, wrong key. Exit status: 0 when every message was
+acknowledged, 1 otherwise, 2 for bad arguments, 130 when interrupted.
+
+Examples:
+  WSN_KEY=2B7E151628AED2A6ABF7158809CF4F3C wsn-crypto send --id 12FA 300
+  wsn-crypto send --db wsn.db --id 12FA --count 50 --format raw`,
+    options: {
+        url: { type: "string" },
+        id: { type: "string" },
+        key: { type: "string" },
+        db: { type: "string" },
+        format: { type: "string" },
+        count: { type: "string" },
+        value: { type: "string", multiple: true },
+        data: { type: "string" },
+        interval: { type: "string" },
+        concurrency: { type: "string" },
+        start: { type: "string" },
+        timeout: { type: "string" },
+        json: { type: "boolean" }
+    },
+    positionals: true,
+
+    async run(argv) {
+        const { values, positionals } = parse(this, argv);
+        const id = checkId(required(values, "id", "the device id"));
+        const base = baseUrl(values.url || DEFAULT_URL);
+        const wireFormat = format(values);
+        const makeData = dataMaker(values, positionals);
+        const givenValues = (values.value || []).length + positionals.length;
+        const count = integer(values, "count", { min: 1 }, Math.max(givenValues, 1));
+        const concurrency = integer(values, "concurrency", { min: 1, max: 1000 }, 1);
+        const intervalMs = integer(values, "interval", { min: 0 }, 0);
+        const timeoutMs = integer(values, "timeout", { min: 1 }, 10000);
+        const start = integer(values, "start", { min: 0 }, undefined);
+        if (values.key !== undefined && values.db !== undefined) {
+            throw usageError("give either --key or --db, not both");
+        }
+        const key = values.db !== undefined
+            ? await withDatabase(values.db, "read", (database) => deviceKey(database, id))
+            : keyFromOptions(values);
+        checkKeyFor(wireFormat, key);
+
+        const device = { base, id, key, format: wireFormat, timeoutMs };
+        const firstSeqn = start !== undefined ? start : 1 + await readSeqn(device);
+
+        let interrupted = false;
+        const onInterrupt = () => { interrupted = true; };
+        process.on("SIGINT", onInterrupt);
+        const progress = createProgress(values.json ? null : process.stderr, count);
+        const live = { sent: 0, acknowledged: 0, rejected: 0, failed: 0 };
+        const started = process.hrtime.bigint();
+        let run;
+        try {
+            run = await runSends({
+                count, concurrency, intervalMs, firstSeqn,
+                sendOne: (seqn, index) => sendData(device, seqn, makeData(index)),
+                onResult: function (result) {
+                    live.sent++;
+                    live[result.outcome]++;
+                    progress.update(live);
+                },
+                shouldStop: () => interrupted
+            });
+        } finally {
+            progress.done();
+            process.removeListener("SIGINT", onInterrupt);
+        }
+        const summary = summarize(run.results, Number(process.hrtime.bigint() - started) / 1e6);
+        summary.device = id;
+        summary.format = wireFormat;
+        if (run.error) { summary.error = run.error.message; }
+        if (values.json) {
+            json(summary);
+        } else if (summary.sent > 0) {
+            out(formatSummary(summary));
+        }
+        if (run.error) { throw run.error; }
+        if (interrupted) {
+            note(`interrupted after ${summary.sent} of ${count} messages`);
+            return EXIT_INTERRUPTED;
+        }
+        if (summary.rejected > 0) {
+            note(`${summary.rejected} message(s) refused with 409: the backend had already accepted that SEQN or a higher one` +
+                (concurrency > 1 ? " (with --concurrency above 1, requests overtake each other)" : ""));
+        }
+        return summary.acknowledged === count ? 0 : 1;
+    }
+};

@@ -1,0 +1,117 @@
+"use strict";
+// Command-line parsing on node:util parseArgs, and the checks shared by the
+// commands. Messages never repeat an argument's value: it may be a key.
+
+const { parseArgs } = require("node:util");
+const { usageError } = require("./errors.js");
+
+const FORMATS = ["passphrase", "raw"];
+
+const NEGATIVE_NUMBER = /^-\.?\d/;
+
+/**
+ * parseArgs reads "-40" as an option, and the article's devices send -40.
+ * This puts negative numbers where parseArgs takes them as values:
+ * "--value -40" becomes "--value=-40", and positionals go after "--".
+ */
+function negativeNumbersAsValues(argv, options) {
+    const takesValue = new Set();
+    for (const [name, option] of Object.entries(options)) {
+        if (option.type === "string") {
+            takesValue.add(`--${name}`);
+            if (option.short) { takesValue.add(`-${option.short}`); }
+        }
+    }
+    const flags = [];
+    const positionals = [];
+    for (let i = 0; i < argv.length; i++) {
+        const token = argv[i];
+        const next = argv[i + 1];
+        if (token === "--") {
+            positionals.push(...argv.slice(i + 1));
+            break;
+        }
+        if (takesValue.has(token) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+            flags.push(`${token}=${next}`);
+            i++;
+        } else if (takesValue.has(token) && next !== undefined && !next.startsWith("-")) {
+            flags.push(token, next);
+            i++;
+        } else if (token.startsWith("-") && !NEGATIVE_NUMBER.test(token)) {
+            flags.push(token);
+        } else {
+            positionals.push(token);
+        }
+    }
+    return positionals.length ? flags.concat("--", positionals) : flags;
+}
+
+/** Parses argv against a command's option table; `--help` is always there. */
+function parse(command, argv) {
+    const options = Object.assign({ help: { type: "boolean", short: "h" } }, command.options || {});
+    try {
+        return parseArgs({
+            args: negativeNumbersAsValues(argv, options),
+            options,
+            allowPositionals: Boolean(command.positionals),
+            strict: true
+        });
+    } catch (error) {
+        if (error.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+            throw usageError("this command takes no positional arguments (options are written --name value)");
+        }
+        throw usageError(error.message.split("\n")[0]);
+    }
+}
+
+/** An integer option within [min, max], or the default when absent. */
+function integer(values, name, bounds, fallback) {
+    const text = values[name];
+    if (text === undefined) { return fallback; }
+    const number = Number(text);
+    if (!/^\s*-?\d+\s*$/.test(text) || !Number.isSafeInteger(number) ||
+        number < bounds.min || (bounds.max !== undefined && number > bounds.max)) {
+        const range = bounds.max === undefined ? `${bounds.min} or more` : `from ${bounds.min} to ${bounds.max}`;
+        throw usageError(`--${name} must be a whole number ${range}`);
+    }
+    return number;
+}
+
+function format(values) {
+    const value = values.format === undefined ? "passphrase" : values.format;
+    if (!FORMATS.includes(value)) {
+        throw usageError(`--format must be one of: ${FORMATS.join(", ")}`);
+    }
+    return value;
+}
+
+function required(values, name, what) {
+    if (values[name] === undefined || values[name] === "") {
+        throw usageError(`--${name} is required (${what})`);
+    }
+    return values[name];
+}
+
+/** JSON if it parses (numbers, objects, true/false/null), else the text itself. */
+function jsonOrText(text) {
+    try {
+        return JSON.parse(text);
+    } catch (e) {
+        return text;
+    }
+}
+
+function jsonObject(text, name) {
+    let value;
+    try {
+        value = JSON.parse(text);
+    } catch (e) {
+        throw usageError(`${name} is not valid JSON`);
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        throw usageError(`${name} must be a JSON object`);
+    }
+    return value;
+}
+
+module.exports = { FORMATS, parse, integer, format, required, jsonOrText, jsonObject };
