@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS Data (
     dataDate  TEXT NOT NULL,      -- ISO 8601, UTC
     dataValue NUMERIC,            -- data.value when it is a number
     dataSEQN  INTEGER NOT NULL,
+    dataLost  INTEGER NOT NULL DEFAULT 0,  -- messages missing between the previous SEQN and this one
     dataJSON  TEXT NOT NULL,      -- the whole data object, so multi-field sensors lose nothing
     UNIQUE (deviceID, dataSEQN)
 );

@@ -23,7 +23,7 @@ module.exports = function (RED) {
         node.keyType = config.keyType || "msg";
         node.message = config.message || "payload";
         node.format = FORMATS.includes(config.format) ? config.format : "auto";
-        const counter = statusCounter(node);
+        const counter = statusCounter(node, "sealed");
 
         node.on("input", function (msg, send, done) {
             try {
@@ -41,7 +41,7 @@ module.exports = function (RED) {
                     });
                 }
                 if (msg.wsn) { msg.wsn.format = format; } else { msg.wsn = { format }; }
-                counter.accepted(0);
+                counter.accepted(msg.wsn.lost);
                 send([msg, null]);
                 done();
             } catch (error) {

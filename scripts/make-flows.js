@@ -15,7 +15,7 @@ const SQL = {
     reset: "UPDATE Devices SET deviceSQN = $seqn\nWHERE deviceID = $id AND (deviceSQN < $seqn OR $any = 1)\nRETURNING deviceSQN",
     // The SEQN check and the write are one statement; the schema's trigger
     // advances Devices.deviceSQN inside it. N copies of one request: one row.
-    store: "INSERT INTO Data (deviceID, dataDate, dataValue, dataSEQN, dataJSON)\nSELECT deviceID, $date, $value, $seqn, $json FROM Devices\nWHERE deviceID = $id AND deviceSQN < $seqn\nRETURNING dataSEQN"
+    store: "INSERT INTO Data (deviceID, dataDate, dataValue, dataSEQN, dataLost, dataJSON)\nSELECT deviceID, $date, $value, $seqn, $seqn - deviceSQN - 1, $json FROM Devices\nWHERE deviceID = $id AND deviceSQN < $seqn\nRETURNING dataSEQN, dataLost"
 };
 
 const FN = {
@@ -23,7 +23,12 @@ const FN = {
     seqnReply: "// No row: the wsn encrypt node finds no key and answers 404.\nconst row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;\nmsg.reply = row ? { SEQN: row.deviceSQN } : undefined;\nreturn msg;",
     resetParams: "msg.params = {\n    $id: msg.req.params.id,\n    $seqn: msg.wsn.seqn,\n    $any: msg.wsn.policy === \"any\" ? 1 : 0\n};\nreturn msg;",
     storeParams: "const data = msg.payload.data;\nif (data === null || typeof data !== \"object\") {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, msg];\n}\nmsg.params = {\n    $id: msg.req.params.id,\n    $date: new Date().toISOString(),\n    $value: typeof data.value === \"number\" ? data.value : null,\n    $seqn: msg.wsn.seqn,\n    $json: JSON.stringify(data)\n};\nreturn [msg, null];",
-    ack: "// The device decrypts this and checks that its SEQN came back.\nmsg.reply = { SEQN: msg.wsn.seqn, ack: true, lost: msg.wsn.lost };\nreturn msg;",
+    // The gap counted by the INSERT itself: under concurrency the one the
+    // decrypt node saw may already be out of date.
+    dataAck: "// The device decrypts this and checks that its SEQN came back.\nmsg.wsn.lost = msg.payload[0].dataLost;\nmsg.reply = { SEQN: msg.wsn.seqn, ack: true, lost: msg.wsn.lost };\nreturn msg;",
+    resetAck: "// The device decrypts this and checks that its new SEQN came back.\nmsg.wsn.lost = 0;\nmsg.reply = { SEQN: msg.wsn.seqn, ack: true };\nreturn msg;",
+    refusalParams: "// The conditional write refused: read the SEQN that won to tell replay from stale.\nmsg.params = { $id: msg.req.params.id };\nreturn msg;",
+    refusal: "const row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;\nmsg.statusCode = 409;\nmsg.payload = { error: row && row.deviceSQN === msg.wsn.seqn ? \"replay\" : \"stale\" };\ndelete msg.wsn;\nreturn msg;",
     serverError: "// Only a generic answer: the message may carry the device row.\nmsg.statusCode = 500;\nmsg.payload = { error: \"server_error\" };\ndelete msg.wsn;\nreturn msg;"
 };
 
@@ -58,12 +63,11 @@ function encrypt(name, key, message, x, y, wires) {
 function stored(x, y, okWires, conflictWires) {
     return add({ id: id("b6"), type: "switch", name: "stored?", property: "payload.length", propertyType: "msg", rules: [{ t: "eq", v: "1", vt: "num" }, { t: "else" }], checkall: "false", repair: false, outputs: 2, x, y, wires: [okWires, conflictWires] });
 }
+/** The refused-write path: 409 with "replay" or "stale" by the SEQN now stored. */
 function conflict(x, y, wires) {
-    return add({ id: id("b7"), type: "change", name: "409 replay", rules: [
-        { t: "set", p: "statusCode", pt: "msg", to: "409", tot: "num" },
-        { t: "set", p: "payload", pt: "msg", to: "{\"error\":\"replay\"}", tot: "json" },
-        { t: "delete", p: "wsn", pt: "msg" }
-    ], x, y, wires: [wires] });
+    const answer = fn("409 replay/stale", FN.refusal, 1, x + 330, y, [wires]);
+    const query = sqlite("SEQN now", SQL.device, x + 170, y, [answer]);
+    return fn("Refused", FN.refusalParams, 1, x, y, [[query]]);
 }
 function comment(name, info, x, y) {
     return add({ id: id("b8"), type: "comment", name, info, x, y, wires: [] });
@@ -87,7 +91,7 @@ nodes.push({ id: DB, type: "sqlitedb", db: "${WSN_DB}", mode: "RWC" });
 {
     const ok = httpResponse("", 1190, 200);
     const seal = encrypt("Encrypt ack", "wsn.key", "reply", 1010, 200, [[ok], [ok]]);
-    const ack = fn("Ack", FN.ack, 1, 870, 200, [[seal]]);
+    const ack = fn("Ack", FN.resetAck, 1, 870, 200, [[seal]]);
     const replay = conflict(870, 260, [ok]);
     const check = stored(740, 200, [ack], [replay]);
     const update = sqlite("Set SEQN", SQL.reset, 600, 200, [check]);
@@ -103,7 +107,7 @@ nodes.push({ id: DB, type: "sqlitedb", db: "${WSN_DB}", mode: "RWC" });
 {
     const ok = httpResponse("", 1190, 360);
     const seal = encrypt("Encrypt ack", "wsn.key", "reply", 1010, 360, [[ok], [ok]]);
-    const ack = fn("Ack", FN.ack, 1, 870, 360, [[seal]]);
+    const ack = fn("Ack", FN.dataAck, 1, 870, 360, [[seal]]);
     const replay = conflict(870, 420, [ok]);
     const check = stored(740, 360, [ack], [replay]);
     const insert = sqlite("Store data", SQL.store, 600, 360, [check]);

@@ -90,13 +90,18 @@ function resolveKey(RED, node, msg) {
     return typeof key === "string" && key.length > 0 ? key : undefined;
 }
 
-/** Keeps accepted/rejected/lost counts and shows them, at most every 250 ms. */
-function statusCounter(node) {
+/**
+ * Keeps passed/rejected/lost counts and shows them, at most every 250 ms.
+ * `label` names what passing means for the node ("passed" the decrypt
+ * node's check; "sealed" a reply).
+ */
+function statusCounter(node, label) {
     const counts = { accepted: 0, rejected: 0, lost: 0, last: "" };
     let timer = null;
     function show() {
         timer = null;
-        const text = `ok ${counts.accepted} · rejected ${counts.rejected} · lost ${counts.lost}` +
+        const text = `${label} ${counts.accepted} · rejected ${counts.rejected}` +
+            (counts.lost ? ` · lost ${counts.lost}` : "") +
             (counts.last ? ` (${counts.last})` : "");
         node.status({ fill: counts.last ? "red" : "green", shape: "dot", text });
     }
