@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+"use strict";
+// Backend load benchmark (`npm run bench:e2e`): the original CryptoJS flows
+// (a), this package's flows (b) and a no-crypto ceiling (c), each in its own
+// Node-RED of the same version, one after another, under the same autocannon
+// load on 127.0.0.1: GET /wsn/:id and POST /data/:id with fresh SEQNs.
+// Prints req/s, latency p50/p99, errors, Node-RED CPU per request and peak
+// RSS, and the ratios (b)/(a) and (b)/(c). Bounded: BENCH_SECONDS per run
+// (default 10) and BENCH_CONNECTIONS connections (default 16).
+
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const crypto = require("crypto");
+const autocannon = require("autocannon");
+const CryptoJS = require("crypto-js");
+const backend = require("../scripts/lib/backend.js");
+const flows = require("./flows.js");
+
+const SECONDS = Number(process.env.BENCH_SECONDS) || 10;
+const WARMUP_SECONDS = 2;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS) || 16;
+// Enough fresh SEQNs per device for the fastest variant's whole run.
+const BODIES_PER_DEVICE = Number(process.env.BENCH_BODIES) || 6000;
+const CLOCK_TICK_MS = 1000 / 100;
+
+const DEVICES = Array.from({ length: CONNECTIONS }, function (_, i) {
+    return { id: `BENCH${String(i).padStart(2, "0")}`, key: crypto.randomBytes(16).toString("hex").toUpperCase(), seqn: 0 };
+});
+const CHECK = { id: "CHECK", key: crypto.randomBytes(16).toString("hex").toUpperCase(), seqn: 0 };
+
+const b64 = (text) => Buffer.from(text).toString("base64");
+const unb64 = (text) => Buffer.from(text, "base64").toString();
+const dataMessage = (seqn) => JSON.stringify({ data: { value: 300 + (seqn % 50) }, SEQN: seqn });
+// Requests are made with crypto-js, the original clients' library, so that
+// the client is the same for (a) and (b) and independent of the module measured.
+const passphraseBody = (message, key) => JSON.stringify({ msg: CryptoJS.AES.encrypt(b64(message), key).toString() });
+const openPassphrase = (text, key) => JSON.parse(unb64(CryptoJS.AES.decrypt(text, key).toString(CryptoJS.enc.Utf8)));
+
+const VARIANTS = [
+    { name: "a", label: "(a) original CryptoJS flows", flows: flows.original, schema: flows.ORIGINAL_SCHEMA, settings: flows.ORIGINAL_SETTINGS, modules: ["crypto-js"], body: passphraseBody, open: openPassphrase },
+    { name: "b", label: "(b) wsn-crypto flows", flows: null, body: passphraseBody, open: openPassphrase },
+    { name: "c", label: "(c) ceiling, no crypto", flows: flows.ceiling, body: (message) => message, open: (text) => JSON.parse(text) }
+];
+
+function cpuTicks(pid) {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+}
+function peakRssBytes(pid) {
+    const line = fs.readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"));
+    return Number(line.split(/\s+/)[1]) * 1024;
+}
+
+function bodiesFor(variant) {
+    const started = Date.now();
+    const bodies = new Map();
+    for (const device of DEVICES) {
+        const list = new Array(BODIES_PER_DEVICE);
+        for (let i = 0; i < BODIES_PER_DEVICE; i++) { list[i] = variant.body(dataMessage(i + 1), device.key); }
+        bodies.set(device.id, list);
+    }
+    process.stderr.write(`bench: ${variant.label}: ${DEVICES.length * BODIES_PER_DEVICE} request bodies in ${Date.now() - started} ms\n`);
+    return bodies;
+}
+
+function load(port, endpoint, seconds, state) {
+    let assigned = 0;
+    const request = endpoint === "get"
+        ? { method: "GET", setupRequest: function (req, context) {
+            if (context.device === undefined) { context.device = DEVICES[assigned++ % DEVICES.length]; }
+            req.path = `/wsn/${context.device.id}`;
+            return req;
+        } }
+        : { method: "POST", setupRequest: function (req, context) {
+            if (context.device === undefined) { context.device = DEVICES[assigned++ % DEVICES.length]; }
+            const list = state.bodies.get(context.device.id);
+            const next = state.sent.get(context.device.id) || 0;
+            state.sent.set(context.device.id, next + 1);
+            req.path = `/data/${context.device.id}`;
+            req.headers = { "content-type": "application/json" };
+            req.body = list[Math.min(next, list.length - 1)];
+            return req;
+        } };
+    return new Promise(function (resolve, reject) {
+        autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, pipelining: 1, duration: seconds, requests: [request] },
+            function (err, result) { if (err) { reject(err); } else { resolve(result); } });
+    });
+}
+
+/** Every variant must answer correctly before it is timed. */
+async function check(port, variant) {
+    const key = CHECK.key;
+    const get = await fetch(`http://127.0.0.1:${port}/wsn/${CHECK.id}`);
+    const seqn = variant.open(await get.text(), key).SEQN;
+    if (get.status !== 200 || seqn !== 0) { throw new Error(`${variant.label}: GET answered ${get.status}, SEQN ${seqn}`); }
+    const post = await fetch(`http://127.0.0.1:${port}/data/${CHECK.id}`, { method: "POST", headers: { "content-type": "application/json" }, body: variant.body(dataMessage(1), key) });
+    const ack = variant.open(await post.text(), key);
+    if (post.status !== 200 || ack.SEQN !== 1) { throw new Error(`${variant.label}: POST answered ${post.status}, ack ${JSON.stringify(ack)}`); }
+}
+
+async function runVariant(variant, work) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `wsn-bench-${variant.name}-`));
+    const db = path.join(dir, "wsn.db");
+    let flowsFile;
+    if (variant.flows) {
+        flowsFile = path.join(dir, "variant-flows.json");
+        fs.writeFileSync(flowsFile, JSON.stringify(variant.flows(), null, 1));
+    }
+    await backend.prepareUserDir({ dir, db, install: "link", flowsFile, schema: variant.schema, extraSettings: variant.settings, extraModules: variant.modules, devices: DEVICES.concat([CHECK]) });
+    const server = await backend.startNodeRed({ dir, db, logLevel: "error" });
+    const rows = [];
+    try {
+        await check(server.port, variant);
+        const state = { bodies: bodiesFor(variant), sent: new Map() };
+        for (const endpoint of ["get", "post"]) {
+            await load(server.port, endpoint, WARMUP_SECONDS, state);
+            const before = cpuTicks(server.child.pid);
+            const result = await load(server.port, endpoint, SECONDS, state);
+            const cpuMs = (cpuTicks(server.child.pid) - before) * CLOCK_TICK_MS;
+            rows.push({
+                variant: variant.name, label: variant.label, endpoint: endpoint === "get" ? "GET /wsn/:id" : "POST /data/:id",
+                reqs: result.requests.average, p50: result.latency.p50, p99: result.latency.p99,
+                errors: result.errors + result.timeouts + result.non2xx, total: result.requests.total,
+                statuses: Object.keys(result.statusCodeStats || {}).map((code) => `${code}×${result.statusCodeStats[code].count}`).join(" "),
+                cpuPerReq: cpuMs / Math.max(1, result.requests.total)
+            });
+            process.stderr.write(`bench: ${variant.label} ${endpoint}: ${Math.round(result.requests.average)} req/s\n`);
+        }
+        const maxSent = Math.max(...state.sent.values());
+        if (maxSent > BODIES_PER_DEVICE) { process.stderr.write(`bench: warning: ran out of fresh SEQNs (${maxSent} > ${BODIES_PER_DEVICE}); raise BENCH_BODIES\n`); }
+        const rss = peakRssBytes(server.child.pid);
+        for (const row of rows) { row.rss = rss; }
+    } finally {
+        await server.stop("SIGTERM");
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+    work.push(...rows);
+}
+
+function table(rows) {
+    const header = ["flows", "endpoint", "req/s", "p50 ms", "p99 ms", "errors", "CPU ms/req", "peak RSS MB"];
+    const lines = rows.map((r) => [r.label, r.endpoint, r.reqs.toFixed(0), String(r.p50), String(r.p99), `${r.errors}/${r.total}`, r.cpuPerReq.toFixed(3), (r.rss / 1048576).toFixed(1)]);
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+    const fmt = (cells) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
+    return [fmt(header), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...lines.map(fmt)].join("\n");
+}
+
+async function main() {
+    const rows = [];
+    for (const variant of VARIANTS) { await runVariant(variant, rows); }
+    console.log(`\nBackend load, Node-RED ${require("node-red/package.json").version}, Node ${process.version}, ${os.cpus().length} cores, ${CONNECTIONS} connections, ${SECONDS} s per run\n`);
+    console.log(table(rows));
+    console.log("");
+    for (const endpoint of ["GET /wsn/:id", "POST /data/:id"]) {
+        const get = (v) => rows.find((r) => r.variant === v && r.endpoint === endpoint);
+        const [a, b, c] = ["a", "b", "c"].map(get);
+        console.log(`${endpoint}: (b)/(a) = ${(b.reqs / a.reqs).toFixed(2)}x req/s, (b)/(c) = ${(b.reqs / c.reqs).toFixed(2)} of the ceiling; CPU/req (b)/(a) = ${(b.cpuPerReq / a.cpuPerReq).toFixed(2)}`);
+    }
+    const errors = rows.filter((r) => r.errors > 0);
+    if (errors.length) {
+        console.error(`bench: ${errors.length} runs had errors: ${errors.map((r) => `${r.label} ${r.endpoint}: ${r.statuses}`).join("; ")}`);
+        process.exitCode = 1;
+    }
+}
+
+main().catch(function (err) { console.error(`bench: ${err.stack || err.message}`); process.exit(1); });
