@@ -78,9 +78,9 @@ nodes.push({ id: DB, type: "sqlitedb", db: "${WSN_DB}", mode: "RWC" });
 
 // GET /wsn/:id -> encrypted {"SEQN":n} (the article's case 1)
 {
-    const ok = httpResponse("", 1010, 80);
-    const seal = encrypt("Encrypt response", "payload[0].deviceKey", "reply", 810, 80, [[ok], [ok]]);
-    const reply = fn("SEQN reply", FN.seqnReply, 1, 630, 80, [[seal]]);
+    const ok = httpResponse("", 1070, 80);
+    const seal = encrypt("Encrypt response", "payload[0].deviceKey", "reply", 870, 80, [[ok], [ok]]);
+    const reply = fn("SEQN reply", FN.seqnReply, 1, 690, 80, [[seal]]);
     const query = sqlite("Get device", SQL.device, 450, 80, [reply]);
     const params = fn("Device id", FN.deviceParams, 1, 290, 80, [[query]]);
     httpIn("getSensorSEQN", "get", "/wsn/:id", 120, 80, [params]);
@@ -89,12 +89,12 @@ nodes.push({ id: DB, type: "sqlitedb", db: "${WSN_DB}", mode: "RWC" });
 
 // POST /wsn/:id with encrypted {"SEQN":n} -> sets the SEQN (cases 2 and 3)
 {
-    const ok = httpResponse("", 1190, 200);
-    const seal = encrypt("Encrypt ack", "wsn.key", "reply", 1010, 200, [[ok], [ok]]);
-    const ack = fn("Ack", FN.resetAck, 1, 870, 200, [[seal]]);
-    const replay = conflict(870, 260, [ok]);
-    const check = stored(740, 200, [ack], [replay]);
-    const update = sqlite("Set SEQN", SQL.reset, 600, 200, [check]);
+    const ok = httpResponse("", 1250, 200);
+    const seal = encrypt("Encrypt ack", "wsn.key", "reply", 1070, 200, [[ok], [ok]]);
+    const ack = fn("Ack", FN.resetAck, 1, 930, 200, [[seal]]);
+    const replay = conflict(930, 260, [ok]);
+    const check = stored(800, 200, [ack], [replay]);
+    const update = sqlite("Set SEQN", SQL.reset, 660, 200, [check]);
     const params = fn("Update params", FN.resetParams, 1, 450, 260, [[update]]);
     const open = decrypt("Decrypt request", "forward-only", 450, 200, [[params], [ok]]);
     const query = sqlite("Get device", SQL.device, 290, 260, [open]);
@@ -105,12 +105,12 @@ nodes.push({ id: DB, type: "sqlitedb", db: "${WSN_DB}", mode: "RWC" });
 
 // POST /data/:id with encrypted {"data":{...},"SEQN":n} -> one Data row
 {
-    const ok = httpResponse("", 1190, 360);
-    const seal = encrypt("Encrypt ack", "wsn.key", "reply", 1010, 360, [[ok], [ok]]);
-    const ack = fn("Ack", FN.dataAck, 1, 870, 360, [[seal]]);
-    const replay = conflict(870, 420, [ok]);
-    const check = stored(740, 360, [ack], [replay]);
-    const insert = sqlite("Store data", SQL.store, 600, 360, [check]);
+    const ok = httpResponse("", 1250, 360);
+    const seal = encrypt("Encrypt ack", "wsn.key", "reply", 1070, 360, [[ok], [ok]]);
+    const ack = fn("Ack", FN.dataAck, 1, 930, 360, [[seal]]);
+    const replay = conflict(930, 420, [ok]);
+    const check = stored(800, 360, [ack], [replay]);
+    const insert = sqlite("Store data", SQL.store, 660, 360, [check]);
     const params = fn("Insert params", FN.storeParams, 2, 450, 420, [[insert], [ok]]);
     const open = decrypt("Decrypt request", "forward-only", 450, 360, [[params], [ok]]);
     const query = sqlite("Get device", SQL.device, 290, 420, [open]);

@@ -51,7 +51,9 @@ describe("restart safety: Node-RED killed mid-stream", function () {
     /** The SEQN a rebooted device learns with GET /wsn/:id. */
     async function currentSeqn(port, dev) {
         const res = await fetch(`http://127.0.0.1:${port}/wsn/${dev.id}`);
-        return device.openReply(await res.text(), dev.key).message.SEQN;
+        const text = await res.text();
+        res.status.should.equal(200, `GET /wsn/${dev.id} answered ${res.status} ${text.slice(0, 80)}`);
+        return device.openReply(text, dev.key).message.SEQN;
     }
 
     /** Streams until the server dies; returns acknowledged and in-flight SEQNs. */
