@@ -29,11 +29,23 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>> {
     // "xx=" is "xx==" with its last character lost: the padding says where the
     // data ends, so restoring it is not a guess.
     let repaired: std::borrow::Cow<'_, str> = if compact.len() % 4 == 3 && compact.ends_with('=') {
-        format!("{compact}=").into()
+        let mut padded = compact.into_owned();
+        padded.push('=');
+        padded.into()
     } else {
         compact
     };
     BASE64.decode(repaired.as_bytes()).map_err(|_| Error::BadBase64)
+}
+
+/// Encodes with [`BASE64`]. Not `Engine::encode`, whose `expect` on the
+/// UTF-8 of its own output linked `Debug` for `FromUtf8Error` and its parts
+/// into the wasm module (3 KB); base64 is ASCII, so that check cannot fail.
+pub(crate) fn encode_base64(bytes: &[u8]) -> String {
+    let mut text = vec![0; base64::encoded_len(bytes.len(), true).unwrap_or(0)];
+    let written = BASE64.encode_slice(bytes, &mut text).unwrap_or(0);
+    text.truncate(written);
+    String::from_utf8(text).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
 //! The message envelope of the original flows: JSON text, base64-encoded,
 //! then encrypted in one of the two wire formats; and the reverse.
 
-use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use crate::cipher::{self, RawKey};
-use crate::encoding::{decode_base64, BASE64};
+use crate::encoding::{decode_base64, encode_base64};
 use crate::error::{Error, Result};
+use crate::json::{self, Member};
 
 /// The two wire formats devices speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -51,11 +51,12 @@ impl BodyFields {
         if text.len() > cipher::MAX_CIPHERTEXT_CHARS + 1024 {
             return Err(Error::TooLarge);
         }
-        // Read as a value first: serde's derived reader would also take
-        // `[msg, iv, data]` as the struct.
-        match serde_json::from_str(text).map_err(|_| Error::BadJson)? {
-            Value::Object(map) => serde_json::from_value(Value::Object(map)).map_err(|_| Error::BadFormat),
-            _ => Err(Error::BadFormat),
+        // Read as a `Value` would be, then the members as the derived
+        // `Deserialize` reads them from it; not that reader on the text, which
+        // would also take `[msg, iv, data]` as the struct.
+        match json::body_members(text).map_err(|_| Error::BadJson)? {
+            Some([msg, iv, data]) => Ok(BodyFields { msg: member_text(msg)?, iv: member_text(iv)?, data: member_text(data)? }),
+            None => Err(Error::BadFormat),
         }
     }
 
@@ -71,6 +72,17 @@ impl BodyFields {
             (None, Some(iv), Some(data)) => Ok(Request::Raw { iv, data }),
             _ => Err(Error::BadFormat),
         }
+    }
+}
+
+/// An `Option<String>` member as the derived `Deserialize` reads it from a
+/// JSON object: absent or `null` is `None`, a string is itself, anything else
+/// is the wrong shape.
+fn member_text(member: Member) -> Result<Option<String>> {
+    match member {
+        Member::Absent | Member::Null => Ok(None),
+        Member::Text(text) => Ok(Some(text)),
+        Member::Other => Err(Error::BadFormat),
     }
 }
 
@@ -120,23 +132,36 @@ pub fn open(request: &Request<'_>, key: &str) -> Result<Map<String, Value>> {
 /// # Errors
 /// As [`open`].
 pub fn open_json(request: &Request<'_>, key: &str) -> Result<(Zeroizing<String>, Map<String, Value>)> {
-    let plain = match *request {
-        Request::Passphrase { msg } => cipher::passphrase_decrypt(msg, passphrase(key)?)?,
-        Request::Raw { iv, data } => cipher::raw_decrypt(&RawKey::from_hex(key)?, iv, data)?,
-    };
-    decode_plaintext(&plain)
-}
-
-/// Every way the plaintext can be wrong answers the same, so that a wrong key
-/// that happens to leave valid padding looks like any other wrong key.
-fn decode_plaintext(plain: &[u8]) -> Result<(Zeroizing<String>, Map<String, Value>)> {
-    let text = core::str::from_utf8(plain).map_err(|_| Error::CannotDecrypt)?;
-    let json = Zeroizing::new(decode_base64(text).map_err(|_| Error::CannotDecrypt)?);
-    let json_text = Zeroizing::new(String::from_utf8(json.to_vec()).map_err(|_| Error::CannotDecrypt)?);
+    let json_text = decrypt_json_text(request, key)?;
     match serde_json::from_str(&json_text) {
         Ok(Value::Object(map)) => Ok((json_text, map)),
         _ => Err(Error::CannotDecrypt),
     }
+}
+
+/// [`open_json`] without building the map: the JSON text, once serde_json
+/// has read it as an object. For the JavaScript export, which `JSON.parse`s
+/// the text and has no use for the map.
+pub(crate) fn open_json_text(request: &Request<'_>, key: &str) -> Result<Zeroizing<String>> {
+    let json_text = decrypt_json_text(request, key)?;
+    if json::is_object(&json_text) {
+        Ok(json_text)
+    } else {
+        Err(Error::CannotDecrypt)
+    }
+}
+
+/// Decrypts and base64-decodes to the JSON text. Every way the plaintext
+/// can be wrong answers the same, so that a wrong key that happens to leave
+/// valid padding looks like any other wrong key.
+fn decrypt_json_text(request: &Request<'_>, key: &str) -> Result<Zeroizing<String>> {
+    let plain = match *request {
+        Request::Passphrase { msg } => cipher::passphrase_decrypt(msg, passphrase(key)?)?,
+        Request::Raw { iv, data } => cipher::raw_decrypt(&RawKey::from_hex(key)?, iv, data)?,
+    };
+    let text = core::str::from_utf8(&plain).map_err(|_| Error::CannotDecrypt)?;
+    let json = Zeroizing::new(decode_base64(text).map_err(|_| Error::CannotDecrypt)?);
+    Ok(Zeroizing::new(String::from_utf8(json.to_vec()).map_err(|_| Error::CannotDecrypt)?))
 }
 
 /// A sealed reply or request, in the shape of its wire format.
@@ -161,14 +186,14 @@ pub fn seal(json_text: &str, key: &str, format: Format) -> Result<Sealed> {
     if json_text.len() > cipher::MAX_CIPHERTEXT_CHARS / 2 {
         return Err(Error::TooLarge);
     }
-    let encoded = Zeroizing::new(BASE64.encode(json_text));
+    let encoded = Zeroizing::new(encode_base64(json_text.as_bytes()));
     match format {
         Format::Passphrase => {
             Ok(Sealed::Passphrase(cipher::passphrase_encrypt(encoded.as_bytes(), passphrase(key)?)?))
         }
         Format::Raw => {
             let (iv, data) = cipher::raw_encrypt(&RawKey::from_hex(key)?, encoded.as_bytes())?;
-            Ok(Sealed::Raw { iv: BASE64.encode(iv), data: BASE64.encode(data) })
+            Ok(Sealed::Raw { iv: encode_base64(&iv), data: encode_base64(&data) })
         }
     }
 }
@@ -178,5 +203,46 @@ fn passphrase(key: &str) -> Result<&[u8]> {
         Err(Error::BadKey)
     } else {
         Ok(key.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `from_json_text` as it was before it stopped building a `Value`:
+    /// the reference it must agree with.
+    fn by_value(text: &str) -> Result<BodyFields> {
+        match serde_json::from_str(text).map_err(|_| Error::BadJson)? {
+            Value::Object(map) => serde_json::from_value(Value::Object(map)).map_err(|_| Error::BadFormat),
+            _ => Err(Error::BadFormat),
+        }
+    }
+
+    #[test]
+    fn body_text_reads_like_the_value_based_reader() {
+        let cases = [
+            r#"{"msg":"a"}"#,
+            r#"{"iv":"b","data":"c","x":[1,{"y":null}]}"#,
+            r#"{"msg":null,"iv":"b"}"#,
+            r#"{"msg":"a","msg":"b"}"#,
+            r#"{"msg":5,"msg":"b"}"#,
+            r#"{"msg":"a","msg":5}"#,
+            r#"{"msg":5}"#,
+            r#"{"data":[]}"#,
+            r#"{"iv":{}}"#,
+            r#"{"msg":true}"#,
+            r#"{"msg":5,}"#,
+            r#"["a",null,null]"#,
+            r#""a""#,
+            "5",
+            "null",
+            "{",
+            "",
+        ];
+        for (index, text) in cases.iter().enumerate() {
+            let fields = |r: Result<BodyFields>| r.map(|b| (b.msg, b.iv, b.data));
+            assert_eq!(fields(BodyFields::from_json_text(text)), fields(by_value(text)), "case {index}: {text}");
+        }
     }
 }

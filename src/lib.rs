@@ -49,12 +49,12 @@ pub mod cipher;
 pub mod encoding;
 pub mod envelope;
 mod error;
+mod json;
 pub mod kdf;
 pub mod sequence;
 
 pub use error::{Error, Result};
 
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use zeroize::Zeroizing;
@@ -62,10 +62,51 @@ use zeroize::Zeroizing;
 use crate::envelope::{BodyFields, Format, Sealed};
 use crate::sequence::Policy;
 
+/// JS strings the exports use on every call, made once. Each string made
+/// from wasm goes through the glue's `TextDecoder`, and for the property
+/// names alone that was about a quarter of the time to open a short message.
+struct Names {
+    code: JsValue,
+    msg: JsValue,
+    iv: JsValue,
+    data: JsValue,
+    format: JsValue,
+    message: JsValue,
+    passphrase: JsValue,
+    raw: JsValue,
+    policy: JsValue,
+    forward_only: JsValue,
+    any: JsValue,
+    seqn_member: JsValue,
+    seqn: JsValue,
+    stored: JsValue,
+    lost: JsValue,
+}
+
+thread_local! {
+    static NAMES: Names = Names {
+        code: "code".into(),
+        msg: "msg".into(),
+        iv: "iv".into(),
+        data: "data".into(),
+        format: "format".into(),
+        message: "message".into(),
+        passphrase: "passphrase".into(),
+        raw: "raw".into(),
+        policy: "policy".into(),
+        forward_only: "forward-only".into(),
+        any: "any".into(),
+        seqn_member: "SEQN".into(),
+        seqn: "seqn".into(),
+        stored: "stored".into(),
+        lost: "lost".into(),
+    };
+}
+
 fn to_js(error: Error) -> JsValue {
     let js_error = js_sys::Error::new(error.message());
     // Setting a property on a fresh Error object cannot fail.
-    let _ = js_sys::Reflect::set(&js_error, &"code".into(), &error.code().into());
+    let _ = NAMES.with(|names| js_sys::Reflect::set(&js_error, &names.code, &error.code().into()));
     js_error.into()
 }
 
@@ -83,44 +124,116 @@ fn body_fields(body: &JsValue) -> Result<BodyFields> {
     if !body.is_object() || js_sys::Array::is_array(body) {
         return Err(Error::BadFormat);
     }
-    let field = |name: &str| -> Result<Option<String>> {
-        let value = js_sys::Reflect::get(body, &name.into()).map_err(|_| Error::BadFormat)?;
+    let field = |name: &JsValue| -> Result<Option<String>> {
+        let value = js_sys::Reflect::get(body, name).map_err(|_| Error::BadFormat)?;
         if value.is_undefined() {
             Ok(None)
         } else {
             value.as_string().map(Some).ok_or(Error::BadFormat)
         }
     };
-    Ok(BodyFields { msg: field("msg")?, iv: field("iv")?, data: field("data")? })
+    NAMES.with(|names| Ok(BodyFields { msg: field(&names.msg)?, iv: field(&names.iv)?, data: field(&names.data)? }))
 }
 
 /// Options are a plain object with only the named string fields: serde-wasm-bindgen
 /// reads only the fields a struct declares, so `deny_unknown_fields` alone
 /// would let `{fmt: "raw"}` pass as the defaults.
-fn options<T: for<'de> Deserialize<'de> + Default>(value: JsValue, fields: &[&str]) -> Result<T> {
+///
+/// Returns the object, or `None` for `undefined`/`null` (the defaults).
+fn options<'a>(value: &'a JsValue, field: &JsValue) -> Result<Option<&'a JsValue>> {
     if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
+        return Ok(None);
     }
-    if !value.is_object() || js_sys::Array::is_array(&value) {
+    if !value.is_object() || js_sys::Array::is_array(value) {
         return Err(Error::BadOptions);
     }
     let object: &js_sys::Object = value.unchecked_ref();
-    // Every option is a string; checking that first also keeps serde's error
-    // path from formatting a hostile nested value (see `body_fields`).
+    // Every own option is a string; checking that first keeps a hostile
+    // nested value from being looked at any further (see `body_fields`).
     let known = js_sys::Object::keys(object).iter().all(|name| {
-        name.as_string().is_some_and(|name| fields.contains(&name.as_str()))
+        name.is_string()
+            && name == *field
             && js_sys::Reflect::get(object, &name).is_ok_and(|value| value.is_string())
     });
     if !known {
         return Err(Error::BadOptions);
     }
-    serde_wasm_bindgen::from_value(value).map_err(|_| Error::BadOptions)
+    Ok(Some(value))
 }
 
-fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::UNDEFINED)
+// The option values are then read as `serde_wasm_bindgen::from_value` read
+// the derived option structs, written out because serde's error path (type
+// descriptions with float and escaped-string formatting) was a quarter of the
+// wasm module. As there: a field is looked up as `object[name]`, inherited or
+// own, and it is absent only if it is `undefined` and not `name in object`.
+// An exception thrown by a getter is passed on as the thrown value, as it
+// was, but now by a normal return rather than through the wasm frames.
+
+/// `Err(Ok(error))` is a malformed option; `Err(Err(exception))` a getter's exception.
+type OptionRead<T> = core::result::Result<T, core::result::Result<Error, JsValue>>;
+
+fn option_field(object: &JsValue, name: &JsValue) -> OptionRead<Option<JsValue>> {
+    let value = js_sys::Reflect::get(object, name).map_err(Err)?;
+    if value.is_undefined() && !js_sys::Reflect::has(object, name).map_err(Err)? {
+        return Ok(None);
+    }
+    Ok(Some(value))
+}
+
+/// A fieldless enum variant as serde-wasm-bindgen reads one: its name as a
+/// string, or an object whose one entry is the name with a `null` or
+/// `undefined` value. Returns the name, a JS string.
+fn unit_variant(value: JsValue) -> Option<JsValue> {
+    if value.is_string() {
+        return Some(value);
+    }
+    if !value.is_object() {
+        return None;
+    }
+    let entries = js_sys::Object::entries(value.unchecked_ref());
+    if entries.length() != 1 {
+        return None;
+    }
+    let entry: js_sys::Array = entries.get(0).unchecked_into();
+    if !entry.get(1).loose_eq(&JsValue::NULL) {
+        return None;
+    }
+    Some(entry.get(0)).filter(JsValue::is_string)
+}
+
+fn option_error(error: core::result::Result<Error, JsValue>) -> JsValue {
+    error.map_or_else(|exception| exception, to_js)
+}
+
+/// `{format}` of [`seal`]: an `Option<Format>`, so `null` is the default too.
+fn seal_format(options: &JsValue, names: &Names) -> OptionRead<Format> {
+    let Some(object) = self::options(options, &names.format).map_err(Ok)? else {
+        return Ok(Format::Passphrase);
+    };
+    match option_field(object, &names.format)? {
+        Some(format) if !format.loose_eq(&JsValue::NULL) => match unit_variant(format) {
+            Some(name) if name == names.passphrase => Ok(Format::Passphrase),
+            Some(name) if name == names.raw => Ok(Format::Raw),
+            _ => Err(Ok(Error::BadOptions)),
+        },
+        _ => Ok(Format::Passphrase),
+    }
+}
+
+/// `{policy}` of [`check_sequence`]: a `Policy` with a default, so a present
+/// `null` or `undefined` is malformed.
+fn sequence_policy(options: &JsValue, names: &Names) -> OptionRead<Policy> {
+    let Some(object) = self::options(options, &names.policy).map_err(Ok)? else {
+        return Ok(Policy::default());
+    };
+    match option_field(object, &names.policy)? {
+        Some(policy) => match unit_variant(policy) {
+            Some(name) if name == names.forward_only => Ok(Policy::ForwardOnly),
+            Some(name) if name == names.any => Ok(Policy::Any),
+            _ => Err(Ok(Error::BadOptions)),
+        },
+        None => Ok(Policy::default()),
+    }
 }
 
 /// A key copied out of JavaScript, wiped from wasm memory when dropped.
@@ -152,7 +265,7 @@ pub fn encrypt_raw(plaintext: JsValue, key_hex: JsValue) -> core::result::Result
     let plaintext = text(&plaintext, Error::BadOptions).map_err(to_js)?;
     let key = cipher::RawKey::from_hex(&key_text(&key_hex).map_err(to_js)?).map_err(to_js)?;
     let (iv, data) = cipher::raw_encrypt(&key, plaintext.as_bytes()).map_err(to_js)?;
-    Ok(raw_body(encoding_b64(&iv), encoding_b64(&data)))
+    Ok(raw_body(encoding::encode_base64(&iv), encoding::encode_base64(&data)))
 }
 
 /// The reverse of [`encrypt_raw`]; the result must be UTF-8.
@@ -165,26 +278,19 @@ pub fn decrypt_raw(iv: JsValue, data: JsValue, key_hex: JsValue) -> core::result
     String::from_utf8(plain.to_vec()).map_err(|_| to_js(Error::CannotDecrypt))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct SealOptions {
-    #[serde(default)]
-    format: Option<Format>,
-}
-
 /// Seals a message (any JSON value, written with `JSON.stringify`) for a
 /// device. Returns the ciphertext string in the passphrase format (the body
 /// of the article's GET reply) or `{iv, data}` in the raw format.
 /// Options: `{format: "passphrase" | "raw"}`, passphrase by default.
 #[wasm_bindgen]
 pub fn seal(message: JsValue, key: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
-    let options: SealOptions = self::options(options, &["format"]).map_err(to_js)?;
+    let format = NAMES.with(|names| seal_format(&options, names)).map_err(option_error)?;
     let key = key_text(&key).map_err(to_js)?;
     let json = js_sys::JSON::stringify(&message)
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| to_js(Error::BadJson))?;
-    match envelope::seal(&json, &key, options.format.unwrap_or(Format::Passphrase)).map_err(to_js)? {
+    match envelope::seal(&json, &key, format).map_err(to_js)? {
         Sealed::Passphrase(ciphertext) => Ok(ciphertext.into()),
         Sealed::Raw { iv, data } => Ok(raw_body(iv, data)),
     }
@@ -202,51 +308,54 @@ pub fn open(body: JsValue, key: JsValue) -> core::result::Result<JsValue, JsValu
     }
     .map_err(to_js)?;
     let request = fields.request().map_err(to_js)?;
-    let (json_text, _) = envelope::open_json(&request, &key).map_err(to_js)?;
+    let json_text = envelope::open_json_text(&request, &key).map_err(to_js)?;
     // JSON.parse of the device's own text gives what JavaScript would read:
     // the same numbers, even those beyond 2^53, and no second conversion.
     let message = js_sys::JSON::parse(&json_text).map_err(|_| to_js(Error::CannotDecrypt))?;
     let result = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&result, &"format".into(), &request.format().as_str().into());
-    let _ = js_sys::Reflect::set(&result, &"message".into(), &message);
+    NAMES.with(|names| {
+        let format = match request.format() {
+            Format::Passphrase => &names.passphrase,
+            Format::Raw => &names.raw,
+        };
+        let _ = js_sys::Reflect::set(&result, &names.format, format);
+        let _ = js_sys::Reflect::set(&result, &names.message, &message);
+    });
     Ok(result.into())
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct SequenceOptions {
-    #[serde(default)]
-    policy: Policy,
 }
 
 /// Checks `message.SEQN` against the stored SEQN. Returns
 /// `{seqn, stored, lost}`. Options: `{policy: "forward-only" | "any"}`.
 #[wasm_bindgen(js_name = checkSequence)]
 pub fn check_sequence(message: JsValue, stored: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
-    let options: SequenceOptions = self::options(options, &["policy"]).map_err(to_js)?;
+    let policy = NAMES.with(|names| sequence_policy(&options, names)).map_err(option_error)?;
     let stored = stored
         .as_f64()
         .ok_or(Error::BadStored)
         .and_then(|n| sequence::seqn_from_f64(n).map_err(|_| Error::BadStored))
         .map_err(to_js)?;
     let received = if message.is_object() {
-        js_sys::Reflect::get(&message, &"SEQN".into()).ok().and_then(|v| v.as_f64())
+        NAMES.with(|names| js_sys::Reflect::get(&message, &names.seqn_member)).ok().and_then(|v| v.as_f64())
     } else {
         None
     };
     let received = sequence::seqn_from_f64(received.ok_or_else(|| to_js(Error::BadSeqn))?).map_err(to_js)?;
-    let accepted = sequence::check(stored, received, options.policy).map_err(to_js)?;
-    Ok(to_value(&accepted))
-}
-
-fn encoding_b64(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    encoding::BASE64.encode(bytes)
+    let accepted = sequence::check(stored, received, policy).map_err(to_js)?;
+    let result = js_sys::Object::new();
+    // All three are at most 2^53 - 1, so exact as JS numbers.
+    NAMES.with(|names| {
+        for (name, value) in [(&names.seqn, accepted.seqn), (&names.stored, accepted.stored), (&names.lost, accepted.lost)] {
+            let _ = js_sys::Reflect::set(&result, name, &JsValue::from_f64(value as f64));
+        }
+    });
+    Ok(result.into())
 }
 
 fn raw_body(iv: String, data: String) -> JsValue {
     let body = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&body, &"iv".into(), &iv.into());
-    let _ = js_sys::Reflect::set(&body, &"data".into(), &data.into());
+    NAMES.with(|names| {
+        let _ = js_sys::Reflect::set(&body, &names.iv, &iv.into());
+        let _ = js_sys::Reflect::set(&body, &names.data, &data.into());
+    });
     body.into()
 }

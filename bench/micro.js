@@ -1,0 +1,275 @@
+#!/usr/bin/env node
+// Micro-benchmark of the message envelope (issue 5, part 1): this package's
+// wasm API against crypto-js 4.2 (what the original flows use) and node:crypto
+// (OpenSSL, the practical upper bound in Node), in one process.
+//
+// The unit is the envelope as the backend does it: JSON text -> base64 ->
+// encrypt, and decrypt -> base64 decode -> JSON.parse. Both JavaScript
+// variants use Buffer for UTF-8 and base64, so they differ from each other
+// only in the cipher. Every implementation must open every other one's output
+// before anything is timed.
+//
+// Prints ops/s medians, the ratios wasm/crypto-js and wasm/node:crypto, the
+// .wasm size, the module load time and the wasm memory before and after
+// 1,000,000 operations. Exits non-zero only if interoperability fails or the
+// wasm memory grows beyond MEMORY_BOUND; timings are never asserted.
+//
+// Usage: node bench/micro.js [--quick] [--pkg DIR]   (npm run bench)
+'use strict';
+
+const assert = require('node:assert');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const { execFileSync } = require('node:child_process');
+
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const PKG = path.resolve(args.includes('--pkg') ? args[args.indexOf('--pkg') + 1] : path.join(__dirname, '..', 'pkg'));
+const ROUNDS = QUICK ? 3 : 7;
+const ROUND_MS = QUICK ? 60 : 150;
+const MEMORY_OPS = QUICK ? 100_000 : 1_000_000;
+// Rust's wasm32 start-up memory is 17 pages (1 MiB stack + data); the heap
+// needs a few pages more for a 4 KiB message. Anything beyond this is a leak.
+const MEMORY_BOUND = 4 * 1024 * 1024;
+
+// --- the wasm package, with its memory reachable -----------------------------
+// The generated glue keeps `wasm` (the instance exports, memory included) in a
+// module-local variable. Catch the instance as the glue creates it.
+function loadWasmPackage() {
+  const RealInstance = WebAssembly.Instance;
+  let instance = null;
+  WebAssembly.Instance = function Instance(module, imports) {
+    instance = new RealInstance(module, imports);
+    return instance;
+  };
+  WebAssembly.Instance.prototype = RealInstance.prototype;
+  try {
+    const started = process.hrtime.bigint();
+    const api = require(path.join(PKG, 'wsn_crypto.js'));
+    const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
+    assert(instance && instance.exports.memory instanceof WebAssembly.Memory, 'wasm memory not found');
+    return { api, memory: instance.exports.memory, loadMs };
+  } finally {
+    WebAssembly.Instance = RealInstance;
+  }
+}
+
+const { api: wasm, memory, loadMs } = loadWasmPackage();
+const CryptoJS = require('crypto-js');
+
+// --- the three implementations -------------------------------------------------
+const PASSPHRASE = 'correct horse battery staple';
+const KEY_HEX = '2B7E151628AED2A6ABF7158809CF4F3C'; // the article's device key (AES-128 raw)
+const SALTED = Buffer.from('Salted__');
+
+const jsonToBase64 = (message) => Buffer.from(JSON.stringify(message)).toString('base64');
+const base64ToJson = (text) => JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+
+// OpenSSL's EVP_BytesToKey, MD5, one round: 32-byte key + 16-byte IV.
+function evpBytesToKey(passphrase, salt) {
+  const pass = Buffer.from(passphrase, 'utf8');
+  const d1 = crypto.createHash('md5').update(pass).update(salt).digest();
+  const d2 = crypto.createHash('md5').update(d1).update(pass).update(salt).digest();
+  const d3 = crypto.createHash('md5').update(d2).update(pass).update(salt).digest();
+  return { key: Buffer.concat([d1, d2]), iv: d3 };
+}
+
+const implementations = {
+  wasm: {
+    sealPassphrase: (message) => wasm.seal(message, PASSPHRASE),
+    openPassphrase: (ciphertext) => wasm.open({ msg: ciphertext }, PASSPHRASE).message,
+    sealRaw: (message) => wasm.seal(message, KEY_HEX, { format: 'raw' }),
+    openRaw: (body) => wasm.open(body, KEY_HEX).message,
+  },
+  'crypto-js': {
+    sealPassphrase: (message) => CryptoJS.AES.encrypt(jsonToBase64(message), PASSPHRASE).toString(),
+    openPassphrase: (ciphertext) =>
+      base64ToJson(CryptoJS.AES.decrypt(ciphertext, PASSPHRASE).toString(CryptoJS.enc.Utf8)),
+    sealRaw: (message) => {
+      const iv = CryptoJS.lib.WordArray.random(16);
+      const data = CryptoJS.AES.encrypt(jsonToBase64(message), CryptoJS.enc.Hex.parse(KEY_HEX), { iv }).toString();
+      return { iv: CryptoJS.enc.Base64.stringify(iv), data };
+    },
+    openRaw: (body) => {
+      const iv = CryptoJS.enc.Base64.parse(body.iv);
+      const plain = CryptoJS.AES.decrypt(body.data, CryptoJS.enc.Hex.parse(KEY_HEX), { iv });
+      return base64ToJson(plain.toString(CryptoJS.enc.Utf8));
+    },
+  },
+  'node:crypto': {
+    sealPassphrase: (message) => {
+      const salt = crypto.randomBytes(8);
+      const { key, iv } = evpBytesToKey(PASSPHRASE, salt);
+      const cipher = crypto.createCipheriv('aes-256-cbc', key, iv);
+      const body = Buffer.concat([cipher.update(jsonToBase64(message), 'latin1'), cipher.final()]);
+      return Buffer.concat([SALTED, salt, body]).toString('base64');
+    },
+    openPassphrase: (ciphertext) => {
+      const framed = Buffer.from(ciphertext, 'base64');
+      assert(framed.subarray(0, 8).equals(SALTED), 'no Salted__ header');
+      const { key, iv } = evpBytesToKey(PASSPHRASE, framed.subarray(8, 16));
+      const decipher = crypto.createDecipheriv('aes-256-cbc', key, iv);
+      const plain = Buffer.concat([decipher.update(framed.subarray(16)), decipher.final()]);
+      return base64ToJson(plain.toString('latin1'));
+    },
+    sealRaw: (message) => {
+      const iv = crypto.randomBytes(16);
+      const cipher = crypto.createCipheriv('aes-128-cbc', Buffer.from(KEY_HEX, 'hex'), iv);
+      const data = Buffer.concat([cipher.update(jsonToBase64(message), 'latin1'), cipher.final()]);
+      return { iv: iv.toString('base64'), data: data.toString('base64') };
+    },
+    openRaw: (body) => {
+      const decipher = crypto.createDecipheriv('aes-128-cbc', Buffer.from(KEY_HEX, 'hex'), Buffer.from(body.iv, 'base64'));
+      const plain = Buffer.concat([decipher.update(Buffer.from(body.data, 'base64')), decipher.final()]);
+      return base64ToJson(plain.toString('latin1'));
+    },
+  },
+};
+const NAMES = Object.keys(implementations);
+
+// --- payloads --------------------------------------------------------------------
+function padTo(message, field, bytes) {
+  const length = Buffer.byteLength(JSON.stringify(message));
+  return { ...message, [field]: 'x'.repeat(bytes - length - `,"${field}":""`.length) };
+}
+const payloads = {
+  SEQN: { SEQN: 120 },
+  'record ~100 B': { SEQN: 121, id: 'esp8266-07', t: 21.5, h: 48.2, p: 1013.25, v: 3.29, rssi: -67, ts: 1732500000 },
+  '4 KiB': padTo({ SEQN: 122, id: 'esp8266-07' }, 'log', 4096),
+};
+const FORMATS = {
+  passphrase: { seal: 'sealPassphrase', open: 'openPassphrase' },
+  raw: { seal: 'sealRaw', open: 'openRaw' },
+};
+
+// --- interoperability, before anything is timed ------------------------------------
+let interopFailures = 0;
+for (const [payloadName, message] of Object.entries(payloads)) {
+  for (const [formatName, format] of Object.entries(FORMATS)) {
+    for (const producer of NAMES) {
+      const sealed = implementations[producer][format.seal](message);
+      for (const consumer of NAMES) {
+        try {
+          assert.deepStrictEqual(implementations[consumer][format.open](sealed), message);
+        } catch (error) {
+          interopFailures += 1;
+          console.error(`interop FAILED: ${payloadName} ${formatName} ${producer} -> ${consumer}: ${error.message.split('\n')[0]}`);
+        }
+      }
+    }
+  }
+}
+const PAIRS = Object.keys(payloads).length * Object.keys(FORMATS).length * NAMES.length * NAMES.length;
+if (interopFailures) {
+  console.error(`${interopFailures} of ${PAIRS} interoperability checks failed; nothing timed`);
+  process.exit(1);
+}
+
+// --- timing --------------------------------------------------------------------------
+let sink = 0; // keeps results alive so no work is optimised away
+
+function opsPerSecond(operation, inputs) {
+  const mask = inputs.length - 1; // inputs.length is a power of two
+  let ops = 0;
+  const started = process.hrtime.bigint();
+  const deadline = started + BigInt(ROUND_MS * 1e6);
+  let now = started;
+  while (now < deadline) {
+    for (let i = 0; i < 64; i++, ops++) sink += operation(inputs[ops & mask]) ? 1 : 0;
+    now = process.hrtime.bigint();
+  }
+  return ops / (Number(now - started) / 1e9);
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+const results = []; // {payload, format, direction, name, ops}
+for (const [payloadName, message] of Object.entries(payloads)) {
+  for (const [formatName, format] of Object.entries(FORMATS)) {
+    // Decryption inputs: fresh ciphertexts (distinct salts/IVs) from node:crypto,
+    // which every implementation was shown to open.
+    const sealedPool = Array.from({ length: 64 }, () => implementations['node:crypto'][format.seal](message));
+    const messagePool = Array.from({ length: 64 }, () => message);
+    for (const [direction, method, inputs] of [['encrypt', format.seal, messagePool], ['decrypt', format.open, sealedPool]]) {
+      const rounds = Object.fromEntries(NAMES.map((name) => [name, []]));
+      for (const name of NAMES) opsPerSecond(implementations[name][method], inputs); // warm-up, JIT tier-up
+      // Interleave implementations so that drift (thermal, GC) hits all alike.
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const name of NAMES) rounds[name].push(opsPerSecond(implementations[name][method], inputs));
+      }
+      for (const name of NAMES) {
+        results.push({ payload: payloadName, format: formatName, direction, name, ops: median(rounds[name]) });
+      }
+    }
+  }
+}
+
+// --- wasm memory over many operations -----------------------------------------------
+function memoryRun() {
+  const before = memory.buffer.byteLength;
+  // Seal and open in turn, both formats; the 4 KiB message one time in ten
+  // (it costs as much as forty short ones), and every hundredth operation an
+  // error path: a wrong key, or a body that is not base64.
+  const [small, record, large] = Object.values(payloads);
+  const messages = [small, record, small, record, small, record, small, record, small, large];
+  const work = messages.flatMap((message) => [
+    ['sealPassphrase', message], ['openPassphrase', implementations.wasm.sealPassphrase(message)],
+    ['sealRaw', message], ['openRaw', implementations.wasm.sealRaw(message)],
+  ]);
+  const wrongKey = { msg: implementations.wasm.sealPassphrase(small) };
+  const notBase64 = { msg: 'U2FsdGVkX1+not+base64' };
+  const started = process.hrtime.bigint();
+  let errors = 0;
+  for (let i = 0; i < MEMORY_OPS; i++) {
+    if (i % 100 === 99) {
+      try { wasm.open(i % 200 === 199 ? notBase64 : wrongKey, 'wrong key'); } catch { errors += 1; }
+      continue;
+    }
+    const [method, input] = work[i % work.length];
+    const result = implementations.wasm[method](input);
+    sink += typeof result === 'string' ? result.length : result.SEQN || 1;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { before, after: memory.buffer.byteLength, seconds, errors };
+}
+const memoryBefore = memory.buffer.byteLength;
+const mem = memoryRun();
+
+// --- module load time in fresh processes ----------------------------------------------
+function freshLoadMs() {
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(path.join(PKG, 'wsn_crypto.js'))});` +
+    'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))';
+  return Array.from({ length: QUICK ? 3 : 7 }, () => Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })));
+}
+const loads = freshLoadMs();
+
+// --- report ------------------------------------------------------------------------------
+const wasmBytes = fs.readFileSync(path.join(PKG, 'wsn_crypto_bg.wasm'));
+const fmtOps = (n) => (n >= 1e5 ? Math.round(n / 1e3) + 'k' : n >= 1e4 ? (n / 1e3).toFixed(1) + 'k' : Math.round(n).toString());
+const fmtRatio = (r) => (r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2)) + '×';
+
+console.log(`# bench/micro.js — ${new Date().toISOString()}`);
+console.log(`node ${process.version}, ${process.arch}, ${require('node:os').cpus().length} CPUs (${require('node:os').cpus()[0].model.trim()}), crypto-js ${require('crypto-js/package.json').version}, OpenSSL ${process.versions.openssl}`);
+console.log(`${PAIRS} interoperability checks passed; medians of ${ROUNDS} rounds of ${ROUND_MS} ms\n`);
+console.log('| payload | format | op | wasm ops/s | crypto-js ops/s | node:crypto ops/s | wasm/crypto-js | wasm/node:crypto |');
+console.log('|---|---|---|--:|--:|--:|--:|--:|');
+for (let i = 0; i < results.length; i += NAMES.length) {
+  const row = Object.fromEntries(results.slice(i, i + NAMES.length).map((r) => [r.name, r.ops]));
+  const { payload, format, direction } = results[i];
+  console.log(`| ${payload} | ${format} | ${direction} | ${fmtOps(row.wasm)} | ${fmtOps(row['crypto-js'])} | ${fmtOps(row['node:crypto'])} | ` +
+    `${fmtRatio(row.wasm / row['crypto-js'])} | ${fmtRatio(row.wasm / row['node:crypto'])} |`);
+}
+console.log('');
+console.log(`wasm size: ${wasmBytes.length} B raw, ${zlib.gzipSync(wasmBytes, { level: 9 }).length} B gzip -9`);
+console.log(`module load (require, read + compile + instantiate): ${loadMs.toFixed(1)} ms in this process; ` +
+  `fresh processes median ${median(loads).toFixed(1)} ms (min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)})`);
+console.log(`wasm memory: ${memoryBefore} B after loading; ${mem.before} B after the timed runs; ` +
+  `${mem.after} B after ${MEMORY_OPS.toLocaleString('en')} more operations ` +
+  `(${(MEMORY_OPS / mem.seconds / 1e3).toFixed(0)}k ops/s mixed, ${mem.errors} of them errors); bound ${MEMORY_BOUND} B`);
+if (sink === -1) console.log(''); // use `sink`
+if (mem.after > MEMORY_BOUND) {
+  console.error(`wasm memory grew to ${mem.after} B, beyond the bound of ${MEMORY_BOUND} B`);
+  process.exit(1);
+}
