@@ -34,7 +34,7 @@ const DEVICES = {
 };
 
 const LIMIT = 16384;
-const FLOOD_COPIES = Number(process.env.WSN_E2E_FLOOD) || 50;
+const FLOOD_COPIES = Number(process.env.WSN_E2E_FLOOD) || 500;
 const CONCURRENT_SEQNS = 40;
 // Hostile requests of the wear-out test; the module broke after about 1,700.
 const WEAR_REQUESTS = Number(process.env.WSN_E2E_WEAR) || 2500;
