@@ -45,6 +45,11 @@ impl RawKey {
         }
     }
 
+    /// The key bytes, for deriving other keys from them.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// Takes the key as hex digits (either case), as the Devices table stores it.
     ///
     /// # Errors

@@ -1,16 +1,18 @@
-//! The message envelope of the original flows: JSON text, base64-encoded,
-//! then encrypted in one of the two wire formats; and the reverse.
+//! The message envelope: in the two formats of the original flows, JSON text,
+//! base64-encoded, then encrypted; in the authenticated format ([`crate::auth`]),
+//! the JSON text sealed with encrypt-then-MAC. And the reverse.
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
+use crate::auth::{self, Direction};
 use crate::cipher::{self, RawKey};
 use crate::encoding::{decode_base64, encode_base64};
 use crate::error::{Error, Result};
 use crate::json::{self, Member};
 
-/// The two wire formats devices speak.
+/// The wire formats devices speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -18,6 +20,8 @@ pub enum Format {
     Passphrase,
     /// Raw AES key (hex) with a random IV; body `{"iv":"...","data":"..."}`.
     Raw,
+    /// Encrypt-then-MAC ([`crate::auth`]); body `{"auth":"..."}`.
+    Auth,
 }
 
 impl Format {
@@ -26,8 +30,29 @@ impl Format {
         match self {
             Format::Passphrase => "passphrase",
             Format::Raw => "raw",
+            Format::Auth => "auth",
         }
     }
+
+    /// Reads a format name.
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "passphrase" => Some(Format::Passphrase),
+            "raw" => Some(Format::Raw),
+            "auth" => Some(Format::Auth),
+            _ => None,
+        }
+    }
+}
+
+/// Where a message of the authenticated format belongs: the device it is
+/// for and who made it. Both are inside its tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding<'a> {
+    /// The device id, as in the URL.
+    pub device_id: &'a str,
+    /// A device's request or the backend's reply.
+    pub direction: Direction,
 }
 
 /// The fields of a request body that matter; others are ignored.
@@ -39,6 +64,8 @@ pub struct BodyFields {
     pub iv: Option<String>,
     /// Raw-format ciphertext, base64.
     pub data: Option<String>,
+    /// Authenticated-format message, base64.
+    pub auth: Option<String>,
 }
 
 impl BodyFields {
@@ -55,21 +82,27 @@ impl BodyFields {
         // `Deserialize` reads them from it; not that reader on the text, which
         // would also take `[msg, iv, data]` as the struct.
         match json::body_members(text).map_err(|_| Error::BadJson)? {
-            Some([msg, iv, data]) => Ok(BodyFields { msg: member_text(msg)?, iv: member_text(iv)?, data: member_text(data)? }),
+            Some([msg, iv, data, auth]) => Ok(BodyFields {
+                msg: member_text(msg)?,
+                iv: member_text(iv)?,
+                data: member_text(data)?,
+                auth: member_text(auth)?,
+            }),
             None => Err(Error::BadFormat),
         }
     }
 
-    /// Tells the wire format from the fields present: `msg` alone, or `iv`
-    /// with `data`. Anything else (both, neither, half of one) is refused
-    /// rather than guessed.
+    /// Tells the wire format from the fields present: `msg` alone, `iv`
+    /// with `data`, or `auth` alone. Anything else (two formats, none, half
+    /// of one) is refused rather than guessed.
     ///
     /// # Errors
     /// [`Error::BadFormat`].
     pub fn request(&self) -> Result<Request<'_>> {
-        match (&self.msg, &self.iv, &self.data) {
-            (Some(msg), None, None) => Ok(Request::Passphrase { msg }),
-            (None, Some(iv), Some(data)) => Ok(Request::Raw { iv, data }),
+        match (&self.msg, &self.iv, &self.data, &self.auth) {
+            (Some(msg), None, None, None) => Ok(Request::Passphrase { msg }),
+            (None, Some(iv), Some(data), None) => Ok(Request::Raw { iv, data }),
+            (None, None, None, Some(auth)) => Ok(Request::Auth { auth }),
             _ => Err(Error::BadFormat),
         }
     }
@@ -101,6 +134,11 @@ pub enum Request<'a> {
         /// base64 of the ciphertext
         data: &'a str,
     },
+    /// `{"auth": ...}`
+    Auth {
+        /// base64 of the sealed bytes
+        auth: &'a str,
+    },
 }
 
 impl Request<'_> {
@@ -109,6 +147,7 @@ impl Request<'_> {
         match self {
             Request::Passphrase { .. } => Format::Passphrase,
             Request::Raw { .. } => Format::Raw,
+            Request::Auth { .. } => Format::Auth,
         }
     }
 }
@@ -125,6 +164,19 @@ pub fn open(request: &Request<'_>, key: &str) -> Result<Map<String, Value>> {
     Ok(map)
 }
 
+/// [`open`] for any format: a request in the authenticated format needs the
+/// binding it was sealed with.
+///
+/// # Errors
+/// As [`open`]; [`Error::BadOptions`] for an authenticated request without a binding.
+pub fn open_bound(request: &Request<'_>, key: &str, binding: Option<Binding<'_>>) -> Result<Map<String, Value>> {
+    let json_text = decrypt_json_text(request, key, binding)?;
+    match serde_json::from_str(&json_text) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Error::CannotDecrypt),
+    }
+}
+
 /// [`open`], also returning the JSON text as the device wrote it, so that a
 /// JavaScript caller can `JSON.parse` it and get exactly the numbers and
 /// strings JavaScript would read.
@@ -132,7 +184,7 @@ pub fn open(request: &Request<'_>, key: &str) -> Result<Map<String, Value>> {
 /// # Errors
 /// As [`open`].
 pub fn open_json(request: &Request<'_>, key: &str) -> Result<(Zeroizing<String>, Map<String, Value>)> {
-    let json_text = decrypt_json_text(request, key)?;
+    let json_text = decrypt_json_text(request, key, None)?;
     match serde_json::from_str(&json_text) {
         Ok(Value::Object(map)) => Ok((json_text, map)),
         _ => Err(Error::CannotDecrypt),
@@ -142,8 +194,8 @@ pub fn open_json(request: &Request<'_>, key: &str) -> Result<(Zeroizing<String>,
 /// [`open_json`] without building the map: the JSON text, once serde_json
 /// has read it as an object. For the JavaScript export, which `JSON.parse`s
 /// the text and has no use for the map.
-pub(crate) fn open_json_text(request: &Request<'_>, key: &str) -> Result<Zeroizing<String>> {
-    let json_text = decrypt_json_text(request, key)?;
+pub(crate) fn open_json_text(request: &Request<'_>, key: &str, binding: Option<Binding<'_>>) -> Result<Zeroizing<String>> {
+    let json_text = decrypt_json_text(request, key, binding)?;
     if json::is_object(&json_text) {
         Ok(json_text)
     } else {
@@ -154,10 +206,16 @@ pub(crate) fn open_json_text(request: &Request<'_>, key: &str) -> Result<Zeroizi
 /// Decrypts and base64-decodes to the JSON text. Every way the plaintext
 /// can be wrong answers the same, so that a wrong key that happens to leave
 /// valid padding looks like any other wrong key.
-fn decrypt_json_text(request: &Request<'_>, key: &str) -> Result<Zeroizing<String>> {
+fn decrypt_json_text(request: &Request<'_>, key: &str, binding: Option<Binding<'_>>) -> Result<Zeroizing<String>> {
     let plain = match *request {
         Request::Passphrase { msg } => cipher::passphrase_decrypt(msg, passphrase(key)?)?,
         Request::Raw { iv, data } => cipher::raw_decrypt(&RawKey::from_hex(key)?, iv, data)?,
+        Request::Auth { auth } => {
+            let binding = binding.ok_or(Error::BadOptions)?;
+            // Authenticated messages carry the JSON text itself.
+            let plain = auth::open(auth, key, binding.device_id, binding.direction)?;
+            return String::from_utf8(plain.to_vec()).map(Zeroizing::new).map_err(|_| Error::CannotDecrypt);
+        }
     };
     let text = core::str::from_utf8(&plain).map_err(|_| Error::CannotDecrypt)?;
     let json = Zeroizing::new(decode_base64(text).map_err(|_| Error::CannotDecrypt)?);
@@ -176,6 +234,8 @@ pub enum Sealed {
         /// base64 of the ciphertext
         data: String,
     },
+    /// base64 of the authenticated bytes
+    Auth(String),
 }
 
 /// Seals JSON text: base64 of it, encrypted in `format` with the device key.
@@ -183,8 +243,20 @@ pub enum Sealed {
 /// # Errors
 /// [`Error::BadKey`] as for [`open`]; [`Error::Rng`] if no salt or IV can be drawn.
 pub fn seal(json_text: &str, key: &str, format: Format) -> Result<Sealed> {
+    seal_bound(json_text, key, format, None)
+}
+
+/// [`seal`] for any format: the authenticated one needs a binding.
+///
+/// # Errors
+/// As [`seal`]; [`Error::BadOptions`] for the authenticated format without a binding.
+pub fn seal_bound(json_text: &str, key: &str, format: Format, binding: Option<Binding<'_>>) -> Result<Sealed> {
     if json_text.len() > cipher::MAX_CIPHERTEXT_CHARS / 2 {
         return Err(Error::TooLarge);
+    }
+    if format == Format::Auth {
+        let binding = binding.ok_or(Error::BadOptions)?;
+        return auth::seal(json_text.as_bytes(), key, binding.device_id, binding.direction).map(Sealed::Auth);
     }
     let encoded = Zeroizing::new(encode_base64(json_text.as_bytes()));
     match format {
@@ -195,6 +267,7 @@ pub fn seal(json_text: &str, key: &str, format: Format) -> Result<Sealed> {
             let (iv, data) = cipher::raw_encrypt(&RawKey::from_hex(key)?, encoded.as_bytes())?;
             Ok(Sealed::Raw { iv: encode_base64(&iv), data: encode_base64(&data) })
         }
+        Format::Auth => Err(Error::BadOptions),
     }
 }
 

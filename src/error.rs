@@ -38,6 +38,8 @@ pub enum Error {
     BadKey,
     /// The options object is malformed.
     BadOptions,
+    /// The request is in a format the device may not use.
+    FormatNotAllowed,
     /// An input is longer than the crate accepts.
     TooLarge,
     /// The platform's random number generator failed.
@@ -58,6 +60,7 @@ impl Error {
             Error::Stale => "stale",
             Error::BadKey => "bad_key",
             Error::BadOptions => "bad_options",
+            Error::FormatNotAllowed => "format_not_allowed",
             Error::TooLarge => "too_large",
             Error::Rng => "rng",
         }
@@ -76,6 +79,7 @@ impl Error {
             Error::Stale => "SEQN is below the stored sequence number",
             Error::BadKey => "key must be 32, 48 or 64 hex digits (raw) or a non-empty passphrase",
             Error::BadOptions => "options are malformed",
+            Error::FormatNotAllowed => "this device may not use this wire format",
             Error::TooLarge => "input is too large",
             Error::Rng => "random number generator failed",
         }

@@ -30,7 +30,7 @@ pub(crate) enum Member {
 }
 
 /// The members [`body_members`] reports, in this order.
-const BODY_MEMBERS: [&str; 3] = ["msg", "iv", "data"];
+const BODY_MEMBERS: [&str; 4] = ["msg", "iv", "data", "auth"];
 
 /// Whether serde_json reads `text` as a JSON object.
 pub(crate) fn is_object(text: &str) -> bool {
@@ -42,12 +42,12 @@ pub(crate) fn is_object(text: &str) -> bool {
 ///
 /// # Errors
 /// serde_json's error for text it does not read as JSON.
-pub(crate) fn body_members(text: &str) -> serde_json::Result<Option<[Member; 3]>> {
+pub(crate) fn body_members(text: &str) -> serde_json::Result<Option<[Member; 4]>> {
     read(text, true)
 }
 
 /// `serde_json::from_str`, with a seed.
-fn read(text: &str, keep_members: bool) -> serde_json::Result<Option<[Member; 3]>> {
+fn read(text: &str, keep_members: bool) -> serde_json::Result<Option<[Member; 4]>> {
     let mut json = serde_json::Deserializer::from_str(text);
     let members = TopLevel { keep_members }.deserialize(&mut json)?;
     json.end()?;
@@ -59,7 +59,7 @@ struct TopLevel {
 }
 
 impl<'de> DeserializeSeed<'de> for TopLevel {
-    type Value = Option<[Member; 3]>;
+    type Value = Option<[Member; 4]>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
@@ -67,14 +67,14 @@ impl<'de> DeserializeSeed<'de> for TopLevel {
 }
 
 impl<'de> Visitor<'de> for TopLevel {
-    type Value = Option<[Member; 3]>;
+    type Value = Option<[Member; 4]>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("JSON")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members = [Member::Absent, Member::Absent, Member::Absent];
+        let mut members = [Member::Absent, Member::Absent, Member::Absent, Member::Absent];
         while let Some(name) = map.next_key_seed(MemberName)? {
             match name {
                 Some(index) if self.keep_members => members[index] = map.next_value_seed(MemberValue)?,
@@ -250,7 +250,7 @@ mod tests {
     use serde_json::Value;
 
     /// The reference: the `Value` that `serde_json::from_str` builds.
-    fn by_value(text: &str) -> serde_json::Result<Option<[Member; 3]>> {
+    fn by_value(text: &str) -> serde_json::Result<Option<[Member; 4]>> {
         let member = |map: &serde_json::Map<String, Value>, name: &str| match map.get(name) {
             None => Member::Absent,
             Some(Value::Null) => Member::Null,

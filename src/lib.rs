@@ -45,6 +45,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod auth;
 pub mod cipher;
 pub mod encoding;
 pub mod envelope;
@@ -59,7 +60,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use zeroize::Zeroizing;
 
-use crate::envelope::{BodyFields, Format, Sealed};
+use crate::auth::Direction;
+use crate::envelope::{Binding, BodyFields, Format, Sealed};
 use crate::sequence::Policy;
 
 /// JS strings the exports use on every call, made once. Each string made
@@ -70,13 +72,15 @@ struct Names {
     msg: JsValue,
     iv: JsValue,
     data: JsValue,
+    auth: JsValue,
+    device_id: JsValue,
+    direction: JsValue,
+    formats: JsValue,
     format: JsValue,
     message: JsValue,
     passphrase: JsValue,
     raw: JsValue,
     policy: JsValue,
-    forward_only: JsValue,
-    any: JsValue,
     seqn_member: JsValue,
     seqn: JsValue,
     stored: JsValue,
@@ -89,13 +93,15 @@ thread_local! {
         msg: "msg".into(),
         iv: "iv".into(),
         data: "data".into(),
+        auth: "auth".into(),
+        device_id: "deviceId".into(),
+        direction: "direction".into(),
+        formats: "formats".into(),
         format: "format".into(),
         message: "message".into(),
         passphrase: "passphrase".into(),
         raw: "raw".into(),
         policy: "policy".into(),
-        forward_only: "forward-only".into(),
-        any: "any".into(),
         seqn_member: "SEQN".into(),
         seqn: "seqn".into(),
         stored: "stored".into(),
@@ -132,108 +138,55 @@ fn body_fields(body: &JsValue) -> Result<BodyFields> {
             value.as_string().map(Some).ok_or(Error::BadFormat)
         }
     };
-    NAMES.with(|names| Ok(BodyFields { msg: field(&names.msg)?, iv: field(&names.iv)?, data: field(&names.data)? }))
+    NAMES.with(|names| {
+        Ok(BodyFields {
+            msg: field(&names.msg)?,
+            iv: field(&names.iv)?,
+            data: field(&names.data)?,
+            auth: field(&names.auth)?,
+        })
+    })
 }
 
-/// Options are a plain object with only the named string fields: serde-wasm-bindgen
-/// reads only the fields a struct declares, so `deny_unknown_fields` alone
-/// would let `{fmt: "raw"}` pass as the defaults.
-///
-/// Returns the object, or `None` for `undefined`/`null` (the defaults).
-fn options<'a>(value: &'a JsValue, field: &JsValue) -> Result<Option<&'a JsValue>> {
+/// Reads an options object: `undefined`, `null` (all defaults) or a plain
+/// object whose own keys are all among `allowed` and whose values are all
+/// strings. Returns the values in the order of `allowed`. Written out rather
+/// than through serde-wasm-bindgen: that reads only the fields a struct
+/// declares (so `{fmt: "raw"}` would pass as the defaults), and its error
+/// path formats hostile nested values recursively in JavaScript.
+fn options<const N: usize>(value: &JsValue, allowed: [&JsValue; N]) -> Result<[Option<String>; N]> {
+    let mut values: [Option<String>; N] = core::array::from_fn(|_| None);
     if value.is_undefined() || value.is_null() {
-        return Ok(None);
+        return Ok(values);
     }
     if !value.is_object() || js_sys::Array::is_array(value) {
         return Err(Error::BadOptions);
     }
     let object: &js_sys::Object = value.unchecked_ref();
-    // Every own option is a string; checking that first keeps a hostile
-    // nested value from being looked at any further (see `body_fields`).
-    let known = js_sys::Object::keys(object).iter().all(|name| {
-        name.is_string()
-            && name == *field
-            && js_sys::Reflect::get(object, &name).is_ok_and(|value| value.is_string())
-    });
-    if !known {
-        return Err(Error::BadOptions);
+    for name in js_sys::Object::keys(object).iter() {
+        let index = allowed.iter().position(|known| **known == name).ok_or(Error::BadOptions)?;
+        let option = js_sys::Reflect::get(object, &name).map_err(|_| Error::BadOptions)?;
+        values[index] = Some(option.as_string().ok_or(Error::BadOptions)?);
     }
-    Ok(Some(value))
+    Ok(values)
 }
 
-// The option values are then read as `serde_wasm_bindgen::from_value` read
-// the derived option structs, written out because serde's error path (type
-// descriptions with float and escaped-string formatting) was a quarter of the
-// wasm module. As there: a field is looked up as `object[name]`, inherited or
-// own, and it is absent only if it is `undefined` and not `name in object`.
-// An exception thrown by a getter is passed on as the thrown value, as it
-// was, but now by a normal return rather than through the wasm frames.
-
-/// `Err(Ok(error))` is a malformed option; `Err(Err(exception))` a getter's exception.
-type OptionRead<T> = core::result::Result<T, core::result::Result<Error, JsValue>>;
-
-fn option_field(object: &JsValue, name: &JsValue) -> OptionRead<Option<JsValue>> {
-    let value = js_sys::Reflect::get(object, name).map_err(Err)?;
-    if value.is_undefined() && !js_sys::Reflect::has(object, name).map_err(Err)? {
-        return Ok(None);
-    }
-    Ok(Some(value))
+fn format_option(name: Option<String>, default: Format) -> Result<Format> {
+    name.map_or(Ok(default), |name| Format::from_name(&name).ok_or(Error::BadOptions))
 }
 
-/// A fieldless enum variant as serde-wasm-bindgen reads one: its name as a
-/// string, or an object whose one entry is the name with a `null` or
-/// `undefined` value. Returns the name, a JS string.
-fn unit_variant(value: JsValue) -> Option<JsValue> {
-    if value.is_string() {
-        return Some(value);
-    }
-    if !value.is_object() {
-        return None;
-    }
-    let entries = js_sys::Object::entries(value.unchecked_ref());
-    if entries.length() != 1 {
-        return None;
-    }
-    let entry: js_sys::Array = entries.get(0).unchecked_into();
-    if !entry.get(1).loose_eq(&JsValue::NULL) {
-        return None;
-    }
-    Some(entry.get(0)).filter(JsValue::is_string)
-}
-
-fn option_error(error: core::result::Result<Error, JsValue>) -> JsValue {
-    error.map_or_else(|exception| exception, to_js)
-}
-
-/// `{format}` of [`seal`]: an `Option<Format>`, so `null` is the default too.
-fn seal_format(options: &JsValue, names: &Names) -> OptionRead<Format> {
-    let Some(object) = self::options(options, &names.format).map_err(Ok)? else {
-        return Ok(Format::Passphrase);
-    };
-    match option_field(object, &names.format)? {
-        Some(format) if !format.loose_eq(&JsValue::NULL) => match unit_variant(format) {
-            Some(name) if name == names.passphrase => Ok(Format::Passphrase),
-            Some(name) if name == names.raw => Ok(Format::Raw),
-            _ => Err(Ok(Error::BadOptions)),
-        },
-        _ => Ok(Format::Passphrase),
+fn direction_option(name: Option<String>, default: Direction) -> Result<Direction> {
+    match name.as_deref() {
+        None => Ok(default),
+        Some("request") => Ok(Direction::Request),
+        Some("reply") => Ok(Direction::Reply),
+        Some(_) => Err(Error::BadOptions),
     }
 }
 
-/// `{policy}` of [`check_sequence`]: a `Policy` with a default, so a present
-/// `null` or `undefined` is malformed.
-fn sequence_policy(options: &JsValue, names: &Names) -> OptionRead<Policy> {
-    let Some(object) = self::options(options, &names.policy).map_err(Ok)? else {
-        return Ok(Policy::default());
-    };
-    match option_field(object, &names.policy)? {
-        Some(policy) => match unit_variant(policy) {
-            Some(name) if name == names.forward_only => Ok(Policy::ForwardOnly),
-            Some(name) if name == names.any => Ok(Policy::Any),
-            _ => Err(Ok(Error::BadOptions)),
-        },
-        None => Ok(Policy::default()),
-    }
+/// The binding of an authenticated message, when a device id is given.
+fn binding(device_id: &Option<String>, direction: Direction) -> Option<Binding<'_>> {
+    device_id.as_deref().map(|device_id| Binding { device_id, direction })
 }
 
 /// A key copied out of JavaScript, wiped from wasm memory when dropped.
@@ -279,28 +232,46 @@ pub fn decrypt_raw(iv: JsValue, data: JsValue, key_hex: JsValue) -> core::result
 }
 
 /// Seals a message (any JSON value, written with `JSON.stringify`) for a
-/// device. Returns the ciphertext string in the passphrase format (the body
-/// of the article's GET reply) or `{iv, data}` in the raw format.
-/// Options: `{format: "passphrase" | "raw"}`, passphrase by default.
+/// device or, on a device, for the backend. Returns the ciphertext string in
+/// the passphrase format (the body of the article's GET reply), `{iv, data}`
+/// in the raw format, or `{auth}` in the authenticated format.
+/// Options: `{format: "passphrase" | "raw" | "auth", deviceId, direction:
+/// "reply" | "request"}`; passphrase and reply by default; the authenticated
+/// format needs `deviceId`.
 #[wasm_bindgen]
 pub fn seal(message: JsValue, key: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
-    let format = NAMES.with(|names| seal_format(&options, names)).map_err(option_error)?;
+    let [format, device_id, direction] =
+        NAMES.with(|names| self::options(&options, [&names.format, &names.device_id, &names.direction])).map_err(to_js)?;
+    let format = format_option(format, Format::Passphrase).map_err(to_js)?;
+    let direction = direction_option(direction, Direction::Reply).map_err(to_js)?;
     let key = key_text(&key).map_err(to_js)?;
     let json = js_sys::JSON::stringify(&message)
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| to_js(Error::BadJson))?;
-    match envelope::seal(&json, &key, format).map_err(to_js)? {
+    match envelope::seal_bound(&json, &key, format, binding(&device_id, direction)).map_err(to_js)? {
         Sealed::Passphrase(ciphertext) => Ok(ciphertext.into()),
         Sealed::Raw { iv, data } => Ok(raw_body(iv, data)),
+        Sealed::Auth(auth) => {
+            let body = js_sys::Object::new();
+            NAMES.with(|names| js_sys::Reflect::set(&body, &names.auth, &auth.into())).ok();
+            Ok(body.into())
+        }
     }
 }
 
 /// Opens a request body (the parsed object, or its JSON text) with the
 /// device key. Returns `{format, message}`, `message` being the JSON object
-/// inside. The format is told from the body: `{msg}` or `{iv, data}`.
+/// inside. The format is told from the body: `{msg}`, `{iv, data}` or
+/// `{auth}`. Options: `{deviceId, direction: "request" | "reply", formats}`:
+/// the authenticated format needs `deviceId` (request by default); `formats`,
+/// a comma-separated list, refuses any other format with `format_not_allowed`
+/// before any decryption.
 #[wasm_bindgen]
-pub fn open(body: JsValue, key: JsValue) -> core::result::Result<JsValue, JsValue> {
+pub fn open(body: JsValue, key: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
+    let [device_id, direction, formats] =
+        NAMES.with(|names| self::options(&options, [&names.device_id, &names.direction, &names.formats])).map_err(to_js)?;
+    let direction = direction_option(direction, Direction::Request).map_err(to_js)?;
     let key = key_text(&key).map_err(to_js)?;
     let fields = match body.as_string() {
         Some(json_text) => BodyFields::from_json_text(&json_text),
@@ -308,7 +279,12 @@ pub fn open(body: JsValue, key: JsValue) -> core::result::Result<JsValue, JsValu
     }
     .map_err(to_js)?;
     let request = fields.request().map_err(to_js)?;
-    let json_text = envelope::open_json_text(&request, &key).map_err(to_js)?;
+    if let Some(formats) = formats {
+        if !formats.split(',').any(|name| name.trim() == request.format().as_str()) {
+            return Err(to_js(Error::FormatNotAllowed));
+        }
+    }
+    let json_text = envelope::open_json_text(&request, &key, binding(&device_id, direction)).map_err(to_js)?;
     // JSON.parse of the device's own text gives what JavaScript would read:
     // the same numbers, even those beyond 2^53, and no second conversion.
     let message = js_sys::JSON::parse(&json_text).map_err(|_| to_js(Error::CannotDecrypt))?;
@@ -317,6 +293,7 @@ pub fn open(body: JsValue, key: JsValue) -> core::result::Result<JsValue, JsValu
         let format = match request.format() {
             Format::Passphrase => &names.passphrase,
             Format::Raw => &names.raw,
+            Format::Auth => &names.auth,
         };
         let _ = js_sys::Reflect::set(&result, &names.format, format);
         let _ = js_sys::Reflect::set(&result, &names.message, &message);
@@ -328,7 +305,13 @@ pub fn open(body: JsValue, key: JsValue) -> core::result::Result<JsValue, JsValu
 /// `{seqn, stored, lost}`. Options: `{policy: "forward-only" | "any"}`.
 #[wasm_bindgen(js_name = checkSequence)]
 pub fn check_sequence(message: JsValue, stored: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
-    let policy = NAMES.with(|names| sequence_policy(&options, names)).map_err(option_error)?;
+    let [policy] = NAMES.with(|names| self::options(&options, [&names.policy])).map_err(to_js)?;
+    let policy = match policy.as_deref() {
+        None => Policy::default(),
+        Some("forward-only") => Policy::ForwardOnly,
+        Some("any") => Policy::Any,
+        Some(_) => return Err(to_js(Error::BadOptions)),
+    };
     let stored = stored
         .as_f64()
         .ok_or(Error::BadStored)

@@ -71,7 +71,7 @@ fn article_vector_decrypts() {
 fn article_vector_opens_as_object_and_as_text_and_passes_the_sequence_check() {
     let body_text = format!(r#"{{"msg":"{ARTICLE_MSG}"}}"#);
     for body in [js(&body_text), s(&body_text)] {
-        let opened = open(body, s(ARTICLE_KEY)).expect("open");
+        let opened = open(body, s(ARTICLE_KEY), JsValue::UNDEFINED).expect("open");
         assert_eq!(to_json(&opened), serde_json::json!({ "format": "passphrase", "message": { "SEQN": 120 } }));
         let accepted = check_sequence(get(&opened, "message"), JsValue::from(100), JsValue::UNDEFINED).expect("check");
         assert_eq!(to_json(&accepted), serde_json::json!({ "seqn": 120, "stored": 100, "lost": 19 }));
@@ -113,7 +113,7 @@ fn open_envelope_vectors_as_objects_and_as_text() {
             bodies.push(js(&text));
         }
         for (j, body) in bodies.into_iter().enumerate() {
-            let got = open(body, s(text_field(v, "key")));
+            let got = open(body, s(text_field(v, "key")), JsValue::UNDEFINED);
             match v["expect"]["error"].as_str() {
                 Some(expected) => assert_eq!(code(got), expected, "envelope vector {i} ({}), body {j}", v["name"]),
                 None => {
@@ -178,7 +178,7 @@ fn seal_open_round_trips_in_both_formats() {
             assert_eq!(sealed.is_string(), *format == "passphrase", "message {i} case {j}");
             // A passphrase reply is a bare string; as a request it travels as {msg}.
             let body = if sealed.is_string() { msg_body(&sealed) } else { sealed };
-            let opened = open(body, s(key)).unwrap_or_else(|e| panic!("message {i} case {j}: {e:?}"));
+            let opened = open(body, s(key), JsValue::UNDEFINED).unwrap_or_else(|e| panic!("message {i} case {j}: {e:?}"));
             assert_eq!(to_json(&get(&opened, "format")), Value::from(*format), "message {i} case {j}");
             let expected: Value = serde_json::from_str(message).expect("JSON");
             assert_eq!(to_json(&get(&opened, "message")), expected, "message {i} case {j}");
@@ -237,18 +237,18 @@ fn error_codes_of_seal_and_open() {
 
     // Not objects of the envelope: a JSON scalar sealed opens to the opaque error.
     let scalar = seal(s("just a string"), s(ARTICLE_KEY), JsValue::UNDEFINED).expect("seal a string");
-    assert_eq!(code(open(msg_body(&scalar), s(ARTICLE_KEY))), "cannot_decrypt");
+    assert_eq!(code(open(msg_body(&scalar), s(ARTICLE_KEY), JsValue::UNDEFINED)), "cannot_decrypt");
 
     let article = js(&format!(r#"{{"msg":"{ARTICLE_MSG}"}}"#));
-    assert_eq!(code(open(JsValue::UNDEFINED, s(ARTICLE_KEY))), "bad_format");
-    assert_eq!(code(open(JsValue::NULL, s(ARTICLE_KEY))), "bad_format");
-    assert_eq!(code(open(JsValue::from(120), s(ARTICLE_KEY))), "bad_format");
-    assert_eq!(code(open(JsValue::TRUE, s(ARTICLE_KEY))), "bad_format");
-    assert_eq!(code(open(s("not json"), s(ARTICLE_KEY))), "bad_json");
-    assert_eq!(code(open(article.clone(), JsValue::UNDEFINED)), "bad_key");
-    assert_eq!(code(open(article.clone(), s(""))), "bad_key");
-    assert_eq!(code(open(article, s("wrong"))), "cannot_decrypt");
-    assert_eq!(code(open(js(r#"{"msg":{"nested":true}}"#), s(ARTICLE_KEY))), "bad_format");
+    assert_eq!(code(open(JsValue::UNDEFINED, s(ARTICLE_KEY), JsValue::UNDEFINED)), "bad_format");
+    assert_eq!(code(open(JsValue::NULL, s(ARTICLE_KEY), JsValue::UNDEFINED)), "bad_format");
+    assert_eq!(code(open(JsValue::from(120), s(ARTICLE_KEY), JsValue::UNDEFINED)), "bad_format");
+    assert_eq!(code(open(JsValue::TRUE, s(ARTICLE_KEY), JsValue::UNDEFINED)), "bad_format");
+    assert_eq!(code(open(s("not json"), s(ARTICLE_KEY), JsValue::UNDEFINED)), "bad_json");
+    assert_eq!(code(open(article.clone(), JsValue::UNDEFINED, JsValue::UNDEFINED)), "bad_key");
+    assert_eq!(code(open(article.clone(), s(""), JsValue::UNDEFINED)), "bad_key");
+    assert_eq!(code(open(article, s("wrong"), JsValue::UNDEFINED)), "cannot_decrypt");
+    assert_eq!(code(open(js(r#"{"msg":{"nested":true}}"#), s(ARTICLE_KEY), JsValue::UNDEFINED)), "bad_format");
 }
 
 #[wasm_bindgen_test]
@@ -331,7 +331,7 @@ fn open_keeps_messages_with_large_integers() {
     // Sealed by hand: JSON.stringify cannot write 2^64 - 1, but a device can.
     let inner = base64_of(r#"{"SEQN":1,"counter":18446744073709551615}"#);
     let msg = encrypt(s(&inner), s(ARTICLE_KEY)).expect("encrypt");
-    let opened = open(msg_body(&s(&msg)), s(ARTICLE_KEY));
+    let opened = open(msg_body(&s(&msg)), s(ARTICLE_KEY), JsValue::UNDEFINED);
     let message = get(&opened.expect("opens"), "message");
     assert!(message.is_object(), "message is {message:?}");
 }
@@ -435,7 +435,7 @@ fn module_keeps_working_after_a_long_run_of_bad_inputs() {
             2 => decrypt_raw(a, b, c).is_err(),
             3 => encrypt_raw(a, b).is_err(),
             4 => seal(a, b, c).is_err(),
-            5 => open(a, b).is_err(),
+            5 => open(a, b, JsValue::UNDEFINED).is_err(),
             _ => check_sequence(a, b, c).is_err(),
         };
         failures += usize::from(threw);
@@ -445,7 +445,7 @@ fn module_keeps_working_after_a_long_run_of_bad_inputs() {
     // Every thrown value is an Error with a code, and the module still works.
     let mut rng = Xorshift(7);
     for _ in 0..300 {
-        if let Err(error) = open(rng.value(), s(ARTICLE_KEY)) {
+        if let Err(error) = open(rng.value(), s(ARTICLE_KEY), JsValue::UNDEFINED) {
             assert!(error.is_instance_of::<js_sys::Error>());
             assert!(get(&error, "code").is_string());
         }
