@@ -1,6 +1,6 @@
 module.exports = function (RED) {
     "use strict";
-    const { wasm, wsnError, messageProperty, redactedKey, resolveKey, statusCounter, reject } = require("./lib/common.js");
+    const { wasm, wsnError, messageProperty, deviceBinding, definedOptions, redactedKey, resolveKey, statusCounter, reject } = require("./lib/common.js");
 
     const POLICIES = ["forward-only", "any", "none"];
 
@@ -9,7 +9,7 @@ module.exports = function (RED) {
         if (typeof body === "string" || Buffer.isBuffer(body)) { return body.length; }
         if (body && typeof body === "object") {
             let length = 0;
-            for (const field of ["msg", "iv", "data"]) {
+            for (const field of ["msg", "iv", "data", "auth"]) {
                 if (typeof body[field] === "string") { length += body[field].length; }
             }
             return length;
@@ -26,6 +26,10 @@ module.exports = function (RED) {
         node.stored = config.stored || "payload[0].deviceSQN";
         node.policy = POLICIES.includes(config.policy) ? config.policy : "forward-only";
         node.maxLength = Number(config.maxLength) > 0 ? Number(config.maxLength) : 16384;
+        // The device id is inside every tag of the authenticated format; the
+        // formats column keeps a device that moved to it out of the others.
+        node.deviceId = config.deviceId || "req.params.id";
+        node.formats = config.formats || "payload[0].deviceFormats";
         const counter = statusCounter(node, "passed");
 
         node.on("input", function (msg, send, done) {
@@ -45,8 +49,9 @@ module.exports = function (RED) {
                     throw wsnError("unknown_device", "no key or sequence number for this device");
                 }
 
-                const opened = wasm.open(body, key);
-                const wsn = { format: opened.format, policy: node.policy, key: redactedKey(key) };
+                const binding = deviceBinding(RED, node, msg);
+                const opened = wasm.open(body, key, definedOptions(binding));
+                const wsn = { format: opened.format, policy: node.policy, deviceId: binding.deviceId, key: redactedKey(key) };
                 if (node.policy !== "none") {
                     const accepted = wasm.checkSequence(opened.message, Number(stored), { policy: node.policy });
                     wsn.seqn = accepted.seqn;

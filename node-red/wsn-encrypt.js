@@ -1,19 +1,24 @@
 module.exports = function (RED) {
     "use strict";
-    const { wasm, wsnError, messageProperty, resolveKey, statusCounter, reject } = require("./lib/common.js");
+    const { wasm, wsnError, messageProperty, deviceBinding, definedOptions, resolveKey, statusCounter, reject } = require("./lib/common.js");
 
-    const FORMATS = ["auto", "passphrase", "raw"];
+    const FORMATS = ["auto", "passphrase", "raw", "auth"];
+    const WIRE_FORMATS = ["passphrase", "raw", "auth"];
 
     /**
      * "auto" answers in the format the request used (msg.wsn.format, set by
-     * wsn-decrypt), else in the one a GET asked for with ?format=raw, else in
-     * the passphrase format of the original flows.
+     * wsn-decrypt); for a GET, in the one it asked for (?format=raw|auth, or
+     * auth when it sends a ?nonce to have echoed); else in the first format
+     * the device may use, passphrase first as in the original flows.
      */
-    function replyFormat(node, msg) {
+    function replyFormat(node, msg, formats) {
         if (node.format !== "auto") { return node.format; }
-        if (msg.wsn && (msg.wsn.format === "raw" || msg.wsn.format === "passphrase")) { return msg.wsn.format; }
-        const query = msg.req && msg.req.query;
-        return query && query.format === "raw" ? "raw" : "passphrase";
+        if (msg.wsn && WIRE_FORMATS.includes(msg.wsn.format)) { return msg.wsn.format; }
+        const query = (msg.req && msg.req.query) || {};
+        if (WIRE_FORMATS.includes(query.format)) { return query.format; }
+        if (typeof query.nonce === "string") { return "auth"; }
+        const allowed = formats ? formats.split(",").map((f) => f.trim()) : WIRE_FORMATS;
+        return WIRE_FORMATS.find((f) => allowed.includes(f)) || "passphrase";
     }
 
     function WsnEncryptNode(config) {
@@ -23,6 +28,8 @@ module.exports = function (RED) {
         node.keyType = config.keyType || "msg";
         node.message = config.message || "payload";
         node.format = FORMATS.includes(config.format) ? config.format : "auto";
+        node.deviceId = config.deviceId || "req.params.id";
+        node.formats = config.formats || "payload[0].deviceFormats";
         const counter = statusCounter(node, "sealed");
 
         node.on("input", function (msg, send, done) {
@@ -32,8 +39,13 @@ module.exports = function (RED) {
                 if (key === undefined || message === undefined) {
                     throw wsnError("unknown_device", "no key or no message for this device");
                 }
-                const format = replyFormat(node, msg);
-                msg.payload = wasm.seal(message, key, { format });
+                const binding = deviceBinding(RED, node, msg);
+                const format = replyFormat(node, msg, binding.formats);
+                if (binding.formats && !binding.formats.split(",").map((f) => f.trim()).includes(format)) {
+                    throw wsnError("format_not_allowed", "this device may not use this format");
+                }
+                const deviceId = (msg.wsn && msg.wsn.deviceId) || binding.deviceId;
+                msg.payload = wasm.seal(message, key, definedOptions({ format, deviceId }));
                 if (msg.res) {
                     // Express would call a bare string text/html.
                     msg.headers = Object.assign({}, msg.headers, {

@@ -16,6 +16,8 @@ const HTTP_STATUS = {
     bad_base64: 400,
     cannot_decrypt: 400,
     bad_seqn: 400,
+    format_not_allowed: 403,
+    bad_challenge: 403,
     unknown_device: 404,
     replay: 409,
     stale: 409,
@@ -131,4 +133,27 @@ function reject(node, counter, msg, send, done, error) {
     done(wsnError(code, `${node.type}: ${code}`));
 }
 
-module.exports = { wasm, wsnError, messageProperty, httpAnswer, redactedKey, resolveKey, statusCounter, reject };
+/**
+ * The device id (for the authenticated format) and the formats the device
+ * may use, read from the node's configured message properties: a string,
+ * or undefined where the message has none.
+ */
+function deviceBinding(RED, node, msg) {
+    const id = messageProperty(RED, msg, node.deviceId);
+    const formats = messageProperty(RED, msg, node.formats);
+    return {
+        deviceId: typeof id === "string" || typeof id === "number" ? String(id) : undefined,
+        formats: typeof formats === "string" && formats.length > 0 ? formats : undefined
+    };
+}
+
+/** Options for the wasm module: only the fields that have a value. */
+function definedOptions(options) {
+    const out = {};
+    for (const name of Object.keys(options)) {
+        if (options[name] !== undefined) { out[name] = options[name]; }
+    }
+    return out;
+}
+
+module.exports = { wasm, wsnError, messageProperty, deviceBinding, definedOptions, httpAnswer, redactedKey, resolveKey, statusCounter, reject };

@@ -49,8 +49,14 @@ function createDatabase(file, devices, schema) {
         db.serialize(function () {
             db.exec(schema || SCHEMA, function (err) { if (err) { reject(err); } });
             const insert = db.prepare("INSERT OR IGNORE INTO Devices (deviceID, deviceKey, deviceSQN) VALUES (?, ?, ?)");
-            for (const d of devices || []) { insert.run(d.id, d.key, d.seqn || 0); }
+            // Only where asked: the benchmark's copy of the article's schema has no deviceFormats.
+            const formats = db.prepare("UPDATE Devices SET deviceFormats = ? WHERE deviceID = ?");
+            for (const d of devices || []) {
+                insert.run(d.id, d.key, d.seqn || 0);
+                if (d.formats) { formats.run(d.formats, d.id); }
+            }
             insert.finalize();
+            formats.finalize();
         });
         db.close(function (err) { if (err) { reject(err); } else { resolve(); } });
     });
@@ -82,6 +88,22 @@ function packTarball(destination) {
 }
 
 /**
+ * Credentials written inline in a flows file (the MySQL flows' user and
+ * password, as ${ENV} references) go where Node-RED reads them at start,
+ * as the editor's import would put them: Node-RED ignores them in flows.json.
+ * Written unencrypted; Node-RED encrypts the file when it next saves it.
+ */
+function writeCredentials(flowFile, credFile) {
+    const credentials = {};
+    for (const node of JSON.parse(fs.readFileSync(flowFile, "utf8"))) {
+        if (node.credentials) { credentials[node.id] = node.credentials; }
+    }
+    if (Object.keys(credentials).length > 0) {
+        fs.writeFileSync(credFile, JSON.stringify(credentials, null, 2) + "\n");
+    }
+}
+
+/**
  * A Node-RED user directory with settings, the flows, the database and the
  * nodes. `install: "link"` links this checkout (the demo: edits show on
  * restart); `install: <tarball>` installs a packed package as a user would.
@@ -89,6 +111,7 @@ function packTarball(destination) {
  * For benchmarks: `flowsFile`, `schema` (SQL), `extraSettings` (more
  * settings.js properties) and `extraModules` (packages of this checkout to
  * link into the user directory) replace or add to the shipped set-up.
+ * Without `db` no SQLite database is made (flows on another database).
  */
 async function prepareUserDir(options) {
     const dir = options.dir;
@@ -97,6 +120,7 @@ async function prepareUserDir(options) {
     const flowFile = path.join(dir, "flows.json");
     if (options.freshFlows !== false || !fs.existsSync(flowFile)) {
         fs.copyFileSync(options.flowsFile || FLOWS, flowFile);
+        writeCredentials(flowFile, path.join(dir, "flows_cred.json"));
     }
     if (!fs.existsSync(path.join(dir, "package.json"))) {
         fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "wsn-backend", private: true }, null, 2) + "\n");
@@ -112,7 +136,8 @@ async function prepareUserDir(options) {
         fs.mkdirSync(installed, { recursive: true });
         execFileSync("tar", ["-xzf", options.install, "-C", installed, "--strip-components=1"]);
     }
-    await createDatabase(options.db, options.devices, options.schema);
+    // No `db`: the flows use another database (the MySQL flows), set up by the caller.
+    if (options.db) { await createDatabase(options.db, options.devices, options.schema); }
     return dir;
 }
 

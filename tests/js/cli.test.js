@@ -139,7 +139,7 @@ describe("wsn-crypto CLI", function () {
             result.stdout.split(key).length.should.equal(2, "the key is printed once");
             result.stdout.should.match(/^device 0012$/m);
             const tables = await backend.query(fresh, "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') ORDER BY name");
-            tables.map((t) => t.name).should.eql(["Data", "Data_advances_deviceSQN", "Devices"]);
+            tables.map((t) => t.name).should.eql(["Challenges", "Data", "Data_advances_deviceSQN", "Devices", "Devices_SEQN_withdraws_challenge"]);
             // The id stays text: "0012" must not become 12.
             (await backend.query(fresh, "SELECT deviceID, deviceKey, deviceSQN FROM Devices")).should.eql([
                 { deviceID: "0012", deviceKey: key, deviceSQN: 0 }

@@ -57,8 +57,7 @@ describe("restart safety: Node-RED killed mid-stream", function () {
     }
 
     /** Streams until the server dies; returns acknowledged and in-flight SEQNs. */
-    async function stream(port, dev, from, concurrency) {
-        const acked = new Set();
+    async function stream(port, dev, from, concurrency, acked) {
         const inFlightAtDeath = new Set();
         let next = from;
         let dead = false;
@@ -94,8 +93,13 @@ describe("restart safety: Node-RED killed mid-stream", function () {
             const port = server.port;
             const dev = concurrency === 1 ? SEQUENTIAL : PARALLEL;
             const from = (await currentSeqn(port, dev)) + 1;
-            const running = stream(port, dev, from, concurrency);
-            await new Promise((r) => setTimeout(r, 300 + Math.floor(Math.random() * 500)));
+            const live = new Set();
+            const running = stream(port, dev, from, concurrency, live);
+            // Stop once the stream is well under way (not after a fixed time,
+            // which a loaded machine may not fill), at a random moment.
+            const started = Date.now();
+            while (live.size < 20 && Date.now() - started < 30000) { await new Promise((r) => setTimeout(r, 20)); }
+            await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 300)));
             await server.stop(signal);
             server = null;
             const { acked, inFlightAtDeath, sent } = await running;
