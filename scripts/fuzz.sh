@@ -15,7 +15,7 @@ export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O 2>&1 | tail -1
 printf '%-20s %12s %8s %8s %s\n' target executions cov features result
 failed=0
-for target in decrypt_passphrase decrypt_raw open_body sequence_check; do
+for target in decrypt_passphrase decrypt_raw open_body open_auth sequence_check; do
   log_file=$(mktemp)
   # Fuzz on a scratch copy of the corpus: CI runs must not change the tree.
   corpus=$(mktemp -d)
