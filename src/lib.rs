@@ -5,19 +5,23 @@
 //! CryptoJS, `openssl enc -aes-256-cbc -md md5 -a` and the Arduino AES
 //! library the devices' firmware uses.
 //!
-//! Two wire formats are spoken:
+//! Three wire formats are spoken:
 //! - **passphrase**: the device key is a passphrase; `EVP_BytesToKey` (MD5,
 //!   one round) with a random 8-byte salt gives an AES-256 key and IV;
 //!   AES-256-CBC with PKCS#7; base64(`Salted__` + salt + ciphertext).
 //! - **raw**: the hex device key is the AES key (128/192/256 bits); a random
 //!   IV travels beside the ciphertext.
+//! - **auth** ([`auth`]): encrypt-then-MAC with keys derived from the hex
+//!   device key, bound to the device id and the direction of the message.
 //!
-//! In both, the plaintext is base64 of a JSON object carrying `SEQN`, and
-//! [`sequence::check`] takes a message only if its SEQN is above the stored one.
+//! In the first two the plaintext is base64 of a JSON object carrying `SEQN`,
+//! in the third the JSON itself; [`sequence::check`] takes a message only if
+//! its SEQN is above the stored one.
 //!
 //! ## Security warning
-//! CBC has no integrity protection: ciphertexts are malleable and nothing here
-//! authenticates them beyond "decrypts to base64 of a JSON object". MD5 is
+//! In the passphrase and raw formats CBC has no integrity protection:
+//! ciphertexts are malleable and nothing authenticates them beyond "decrypts
+//! to base64 of a JSON object"; use the auth format where firmware allows. MD5 is
 //! used only because the key derivation of the wire format requires it. Every
 //! failure after the outer format check is one opaque
 //! [`Error::CannotDecrypt`], so callers do not become padding oracles.
