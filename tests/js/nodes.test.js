@@ -9,6 +9,7 @@ const crypto = require("crypto");
 const should = require("should");
 const CryptoJS = require("crypto-js");
 const helper = require("node-red-node-test-helper");
+const authReference = require("./helpers/auth-reference.js");
 const decryptNode = require("../../node-red/wsn-decrypt.js");
 const encryptNode = require("../../node-red/wsn-encrypt.js");
 
@@ -175,6 +176,18 @@ describe("wsn-decrypt node", function () {
         });
     }
 
+    it("opens the authenticated format bound to msg.req.params.id, and refuses formats the row does not allow", async function () {
+        await loadFlow(decryptFlow());
+        const auth = authReference.seal("{\"SEQN\":9}", KEY, "12FA", "request");
+        let r = await run("d", { req: { body: { auth }, params: { id: "12FA" } }, payload: row(3) });
+        [r.out, r.msg.wsn.format, r.msg.wsn.deviceId, r.msg.wsn.lost].should.eql([1, "auth", "12FA", 5]);
+        r = await run("d", { req: { body: { auth }, params: { id: "12FB" } }, payload: row(3) });
+        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 400, "cannot_decrypt"]);
+        const authOnly = [{ deviceKey: KEY, deviceSQN: 0, deviceFormats: "auth" }];
+        r = await run("d", { req: { body: ARTICLE_BODY, params: { id: "12FA" } }, payload: authOnly });
+        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 403, "format_not_allowed"]);
+    });
+
     it("answers bad padding and bad JSON after decryption identically", async function () {
         await loadFlow(decryptFlow());
         const padding = await run("d", { req: { body: passphraseBody({ SEQN: 1 }, "wrong") }, payload: row(0) });
@@ -250,6 +263,16 @@ describe("wsn-encrypt node", function () {
         out.should.equal(1);
         openRaw(msg.payload).should.eql({ SEQN: 3, ack: true });
         msg.headers["content-type"].should.startWith("application/json");
+    });
+
+    it("replies in the authenticated format to a GET with a nonce and to an auth-only device", async function () {
+        await loadFlow(encryptFlow({ message: "reply" }));
+        let r = await run("e", { reply: { SEQN: 8, nonce: "n1" }, payload: row(8), req: { params: { id: "12FA" }, query: { nonce: "n1" } } });
+        JSON.parse(authReference.open(r.msg.payload.auth, KEY, "12FA", "reply")).should.eql({ SEQN: 8, nonce: "n1" });
+        r = await run("e", { reply: { SEQN: 2 }, payload: [{ deviceKey: KEY, deviceSQN: 2, deviceFormats: "auth" }], req: { params: { id: "12FA" }, query: {} } });
+        JSON.parse(authReference.open(r.msg.payload.auth, KEY, "12FA", "reply")).should.eql({ SEQN: 2 });
+        r = await run("e", { reply: { SEQN: 2 }, payload: [{ deviceKey: KEY, deviceSQN: 2, deviceFormats: "auth" }], req: { params: { id: "12FA" }, query: { format: "raw" } } });
+        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 403, "format_not_allowed"]);
     });
 
     it("answers a GET that asks ?format=raw in the raw format", async function () {
