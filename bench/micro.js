@@ -9,6 +9,12 @@
 // only in the cipher. Every implementation must open every other one's output
 // before anything is timed.
 //
+// The authenticated format (auth v1, issue 9) has no inner base64: JSON text
+// -> AES-128-CBC -> HMAC-SHA256 tag, both keys derived from the device key on
+// every call. node:crypto is the reference implementation the tests use
+// (tests/js/helpers/auth-reference.js); crypto-js has no such format, so it
+// is built here from CryptoJS.HmacSHA256 and CryptoJS.AES, framing in Buffer.
+//
 // Prints ops/s medians, the ratios wasm/crypto-js and wasm/node:crypto, the
 // .wasm size, the module load time and the wasm memory before and after
 // 1,000,000 operations. Exits non-zero only if interoperability fails or the
@@ -58,11 +64,14 @@ function loadWasmPackage() {
 
 const { api: wasm, memory, loadMs } = loadWasmPackage();
 const CryptoJS = require('crypto-js');
+const authReference = require(path.join(__dirname, '..', 'tests', 'js', 'helpers', 'auth-reference.js'));
 
 // --- the three implementations -------------------------------------------------
 const PASSPHRASE = 'correct horse battery staple';
 const KEY_HEX = '2B7E151628AED2A6ABF7158809CF4F3C'; // the article's device key (AES-128 raw)
 const SALTED = Buffer.from('Salted__');
+const DEVICE_ID = '12FA'; // the article's device; the auth tag covers it
+const AUTH_REQUEST = 0x51; // 'Q': the direction byte of a device's request
 
 const jsonToBase64 = (message) => Buffer.from(JSON.stringify(message)).toString('base64');
 const base64ToJson = (text) => JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
@@ -76,12 +85,39 @@ function evpBytesToKey(passphrase, salt) {
   return { key: Buffer.concat([d1, d2]), iv: d3 };
 }
 
+// auth v1 with crypto-js: WordArrays to and from Buffer, for the framing.
+function wordArrayOf(bytes) {
+  const words = new Array((bytes.length + 3) >>> 2).fill(0);
+  for (let i = 0; i < bytes.length; i++) words[i >>> 2] |= bytes[i] << (24 - (i % 4) * 8);
+  return CryptoJS.lib.WordArray.create(words, bytes.length);
+}
+function bufferOf(wordArray) {
+  const bytes = Buffer.alloc(wordArray.sigBytes);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (wordArray.words[i >>> 2] >>> (24 - (i % 4) * 8)) & 0xff;
+  return bytes;
+}
+function cryptoJsAuthKeys() {
+  const device = CryptoJS.enc.Hex.parse(KEY_HEX);
+  const enc = CryptoJS.HmacSHA256('wsn-crypto v1 encryption', device);
+  return {
+    enc: CryptoJS.lib.WordArray.create(enc.words.slice(0, 4), 16),
+    mac: CryptoJS.HmacSHA256('wsn-crypto v1 authentication', device),
+  };
+}
+function cryptoJsAuthTag(mac, ivAndCiphertext) {
+  const id = Buffer.from(DEVICE_ID, 'utf8');
+  const signed = Buffer.concat([Buffer.from([0x01, AUTH_REQUEST, id.length]), id, ivAndCiphertext]);
+  return bufferOf(CryptoJS.HmacSHA256(wordArrayOf(signed), mac)).subarray(0, 16);
+}
+
 const implementations = {
   wasm: {
     sealPassphrase: (message) => wasm.seal(message, PASSPHRASE),
     openPassphrase: (ciphertext) => wasm.open({ msg: ciphertext }, PASSPHRASE).message,
     sealRaw: (message) => wasm.seal(message, KEY_HEX, { format: 'raw' }),
     openRaw: (body) => wasm.open(body, KEY_HEX).message,
+    sealAuth: (message) => wasm.seal(message, KEY_HEX, { format: 'auth', deviceId: DEVICE_ID, direction: 'request' }),
+    openAuth: (body) => wasm.open(body, KEY_HEX, { deviceId: DEVICE_ID, direction: 'request' }).message,
   },
   'crypto-js': {
     sealPassphrase: (message) => CryptoJS.AES.encrypt(jsonToBase64(message), PASSPHRASE).toString(),
@@ -96,6 +132,27 @@ const implementations = {
       const iv = CryptoJS.enc.Base64.parse(body.iv);
       const plain = CryptoJS.AES.decrypt(body.data, CryptoJS.enc.Hex.parse(KEY_HEX), { iv });
       return base64ToJson(plain.toString(CryptoJS.enc.Utf8));
+    },
+    sealAuth: (message) => {
+      const { enc, mac } = cryptoJsAuthKeys();
+      const iv = CryptoJS.lib.WordArray.random(16);
+      const encrypted = CryptoJS.AES.encrypt(wordArrayOf(Buffer.from(JSON.stringify(message))), enc, { iv });
+      const body = Buffer.concat([bufferOf(iv), bufferOf(encrypted.ciphertext)]);
+      return { auth: Buffer.concat([Buffer.from([0x01, AUTH_REQUEST]), body, cryptoJsAuthTag(mac, body)]).toString('base64') };
+    },
+    openAuth: (sealed) => {
+      const bytes = Buffer.from(sealed.auth, 'base64');
+      const body = bytes.subarray(2, bytes.length - 16);
+      assert(bytes[0] === 0x01 && bytes[1] === AUTH_REQUEST && body.length >= 32 && body.length % 16 === 0, 'not auth v1');
+      const { enc, mac } = cryptoJsAuthKeys();
+      const expected = cryptoJsAuthTag(mac, body);
+      const received = bytes.subarray(bytes.length - 16);
+      let difference = 0; // constant time, as the format requires
+      for (let i = 0; i < 16; i++) difference |= expected[i] ^ received[i];
+      assert(difference === 0, 'bad tag');
+      const ciphertext = CryptoJS.lib.CipherParams.create({ ciphertext: wordArrayOf(body.subarray(16)) });
+      const plain = CryptoJS.AES.decrypt(ciphertext, enc, { iv: wordArrayOf(body.subarray(0, 16)) });
+      return JSON.parse(bufferOf(plain).toString('utf8'));
     },
   },
   'node:crypto': {
@@ -125,6 +182,8 @@ const implementations = {
       const plain = Buffer.concat([decipher.update(Buffer.from(body.data, 'base64')), decipher.final()]);
       return base64ToJson(plain.toString('latin1'));
     },
+    sealAuth: (message) => ({ auth: authReference.seal(JSON.stringify(message), KEY_HEX, DEVICE_ID, 'request') }),
+    openAuth: (body) => JSON.parse(authReference.open(body.auth, KEY_HEX, DEVICE_ID, 'request')),
   },
 };
 const NAMES = Object.keys(implementations);
@@ -142,6 +201,7 @@ const payloads = {
 const FORMATS = {
   passphrase: { seal: 'sealPassphrase', open: 'openPassphrase' },
   raw: { seal: 'sealRaw', open: 'openRaw' },
+  auth: { seal: 'sealAuth', open: 'openAuth' },
 };
 
 // --- interoperability, before anything is timed ------------------------------------
@@ -209,22 +269,28 @@ for (const [payloadName, message] of Object.entries(payloads)) {
 // --- wasm memory over many operations -----------------------------------------------
 function memoryRun() {
   const before = memory.buffer.byteLength;
-  // Seal and open in turn, both formats; the 4 KiB message one time in ten
-  // (it costs as much as forty short ones), and every hundredth operation an
-  // error path: a wrong key, or a body that is not base64.
+  // Seal and open in turn, all three formats; the 4 KiB message one time in
+  // ten (it costs as much as forty short ones), and every hundredth operation
+  // an error path: a wrong key, a body that is not base64, or an auth body
+  // opened for another device (its tag does not hold).
   const [small, record, large] = Object.values(payloads);
   const messages = [small, record, small, record, small, record, small, record, small, large];
   const work = messages.flatMap((message) => [
     ['sealPassphrase', message], ['openPassphrase', implementations.wasm.sealPassphrase(message)],
     ['sealRaw', message], ['openRaw', implementations.wasm.sealRaw(message)],
+    ['sealAuth', message], ['openAuth', implementations.wasm.sealAuth(message)],
   ]);
   const wrongKey = { msg: implementations.wasm.sealPassphrase(small) };
   const notBase64 = { msg: 'U2FsdGVkX1+not+base64' };
+  const authForAnother = implementations.wasm.sealAuth(small);
   const started = process.hrtime.bigint();
   let errors = 0;
   for (let i = 0; i < MEMORY_OPS; i++) {
     if (i % 100 === 99) {
-      try { wasm.open(i % 200 === 199 ? notBase64 : wrongKey, 'wrong key'); } catch { errors += 1; }
+      try {
+        if (i % 300 === 299) wasm.open(authForAnother, KEY_HEX, { deviceId: 'another' });
+        else wasm.open(i % 200 === 199 ? notBase64 : wrongKey, 'wrong key');
+      } catch { errors += 1; }
       continue;
     }
     const [method, input] = work[i % work.length];

@@ -3,6 +3,9 @@
 // `npm start`: a Node-RED on 127.0.0.1 (PORT, default 1880) with the shipped
 // flows, this checkout's nodes and a demo SQLite database holding the
 // article's device 12FA. Its user directory is .node-red-demo/.
+// `WSN_DB_KIND=mysql npm start`: the MySQL flows instead, on a private
+// MariaDB (installed if missing, as root) whose data directory is
+// .node-red-demo-mysql/mariadb/; stopped with Node-RED.
 
 const path = require("path");
 const backend = require("./lib/backend.js");
@@ -24,4 +27,26 @@ async function main() {
     server.child.on("exit", function (code) { process.exit(code || 0); });
 }
 
-main().catch(function (err) { console.error(`demo: ${err.message}`); process.exit(1); });
+async function mysqlDemo() {
+    const mariadb = require("./lib/mariadb.js");
+    const dir = path.join(backend.ROOT, ".node-red-demo-mysql");
+    const port = Number(process.env.PORT) || 1880;
+    const db = await mariadb.start({ dir: path.join(dir, "mariadb") });
+    try {
+        const database = await db.createDatabase({ database: "wsn", devices: [DEMO_DEVICE] });
+        await backend.prepareUserDir({ dir, install: "link", flowsFile: path.join(backend.ROOT, "flows", "wsn-mysql.json"), extraModules: ["node-red-node-mysql"], freshFlows: false });
+        console.log(`demo: MariaDB on 127.0.0.1:${db.port} (database wsn, device ${DEMO_DEVICE.id}; as root: mariadb --socket=${db.socket} wsn), user directory ${dir}`);
+        const server = await backend.startNodeRed({ dir, port, inherit: true, logLevel: "info", env: database.env });
+        console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  try: curl http://127.0.0.1:${server.port}/wsn/12FA`);
+        const stop = function () { server.stop("SIGTERM").then(() => db.stop()).then(function () { process.exit(0); }); };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+        server.child.on("exit", function (code) { db.stop().then(function () { process.exit(code || 0); }); });
+    } catch (err) {
+        await db.stop();
+        throw err;
+    }
+}
+
+(process.env.WSN_DB_KIND === "mysql" ? mysqlDemo() : main())
+    .catch(function (err) { console.error(`demo: ${err.message}`); process.exit(1); });

@@ -26,6 +26,8 @@ const SQL = {
 
 const SQLITE_FN = {
     deviceParams: "msg.params = { $id: msg.req.params.id };\nreturn msg;",
+    // The GET's device query with the challenge takes the same parameters.
+    challengeDeviceParams: "msg.params = { $id: msg.req.params.id };\nreturn msg;",
     seqnReply: "// No row: the wsn encrypt node finds no key and answers 404.\nconst row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;\nmsg.reply = row ? { SEQN: row.deviceSQN } : undefined;\n// A device that sent a nonce gets it back with a reset challenge, in the\n// authenticated format, so an old reply cannot be replayed to it.\nconst nonce = msg.req.query.nonce;\nif (row && typeof nonce === \"string\") {\n    msg.reply.nonce = nonce;\n    msg.reply.challenge = row.challenge;\n}\nreturn msg;",
     hasNonce: "// Nonces of up to 64 characters are echoed; longer ones are refused.\nconst nonce = msg.req.query.nonce;\nif (nonce === undefined) { return [null, msg]; }\nif (typeof nonce !== \"string\" || nonce.length === 0 || nonce.length > 64) {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, null, msg];\n}\nmsg.params = { $id: msg.req.params.id, $expires: Date.now() + 60000 };\nreturn [msg, null, null];",
     resetParams: "msg.params = {\n    $id: msg.req.params.id,\n    $seqn: msg.wsn.seqn,\n    $any: msg.wsn.policy === \"any\" ? 1 : 0,\n    $auth: msg.wsn.format === \"auth\" ? 1 : 0,\n    $challenge: typeof msg.payload.challenge === \"string\" ? msg.payload.challenge : \"\",\n    $now: Date.now()\n};\nreturn msg;",
@@ -43,15 +45,16 @@ const SQLITE_FN = {
 // parameters (:name) in msg.payload, escaped by the driver ---
 
 const MYSQL_SQL = {
-    device: "SELECT deviceKey, deviceSQN FROM Devices WHERE deviceID = :id",
-    // The compare-and-set: the node answers {affectedRows}, 1 if the SEQN was
-    // taken (the driver counts matched rows, so "any" with an equal SEQN is 1
-    // as in SQLite).
-    reset: "UPDATE Devices SET deviceSQN = :seqn WHERE deviceID = :id AND (deviceSQN < :seqn OR :any = 1)",
-    // MariaDB refuses the SQLite flows' INSERT ... SELECT with a trigger
-    // (error 1442); the procedure in flows/schema-mysql.sql checks the SEQN,
-    // advances it and inserts the row in one transaction and answers one row
+    device: "SELECT deviceKey, deviceSQN, deviceFormats FROM Devices WHERE deviceID = :id",
+    deviceWithChallenge: "SELECT d.deviceKey, d.deviceSQN, d.deviceFormats, c.challenge FROM Devices d LEFT JOIN Challenges c ON c.deviceID = d.deviceID WHERE d.deviceID = :id",
+    // 128 bits from RANDOM_BYTES (the server's TLS library); good for a minute
+    // on the database server's clock, which every instance shares.
+    challenge: "INSERT INTO Challenges (deviceID, challenge, expires) SELECT deviceID, LOWER(HEX(RANDOM_BYTES(16))), CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED) + 60000 FROM Devices WHERE deviceID = :id ON DUPLICATE KEY UPDATE challenge = VALUES(challenge), expires = VALUES(expires)",
+    // MariaDB refuses the SQLite flows' trigger tricks (error 1442): the
+    // procedures in flows/schema-mysql.sql check the SEQN (and the challenge),
+    // write and withdraw the challenge in one transaction and answer one row
     // {outcome, seqn, lost}. The node answers [[row], {affectedRows}].
+    reset: "CALL wsn_reset(:id, :seqn, :any, :auth, :challenge)",
     store: "CALL wsn_store(:id, :seqn, :value, :json)"
 };
 
@@ -63,14 +66,18 @@ function mysqlQuery(sql, payload) {
 // The answers are the same as SQLite's; the queries and the data outcome differ.
 const MYSQL_FN = Object.assign({}, SQLITE_FN, {
     deviceParams: mysqlQuery(MYSQL_SQL.device, "{ id: msg.req.params.id }"),
-    resetParams: mysqlQuery(MYSQL_SQL.reset, "{\n    id: msg.req.params.id,\n    seqn: msg.wsn.seqn,\n    any: msg.wsn.policy === \"any\" ? 1 : 0\n}"),
+    challengeDeviceParams: mysqlQuery(MYSQL_SQL.deviceWithChallenge, "{ id: msg.req.params.id }"),
+    // The second output goes on to the device query set before this node.
+    hasNonce: "// Nonces of up to 64 characters are echoed; longer ones are refused.\nconst nonce = msg.req.query.nonce;\nif (nonce === undefined) { return [null, msg]; }\nif (typeof nonce !== \"string\" || nonce.length === 0 || nonce.length > 64) {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, null, msg];\n}\n" +
+        `msg.topic = ${JSON.stringify(MYSQL_SQL.challenge)};\n` +
+        "msg.payload = { id: msg.req.params.id };\nreturn [msg, null, null];",
+    resetParams: mysqlQuery(MYSQL_SQL.reset, "{\n    id: msg.req.params.id,\n    seqn: msg.wsn.seqn,\n    any: msg.wsn.policy === \"any\" ? 1 : 0,\n    auth: msg.wsn.format === \"auth\" ? 1 : 0,\n    challenge: typeof msg.payload.challenge === \"string\" ? msg.payload.challenge : \"\"\n}"),
     storeParams: "const data = msg.payload.data;\nif (data === null || typeof data !== \"object\") {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, msg];\n}\n" +
         `msg.topic = ${JSON.stringify(MYSQL_SQL.store)};\n` +
         "msg.payload = {\n    id: msg.req.params.id,\n    seqn: msg.wsn.seqn,\n    value: typeof data.value === \"number\" ? data.value : null,\n    json: JSON.stringify(data)\n};\nreturn [msg, null];",
     // The gap counted by the procedure under the device row's lock.
     dataAck: "// The device decrypts this and checks that its SEQN came back.\nmsg.wsn.lost = msg.payload[0][0].lost;\nmsg.reply = { SEQN: msg.wsn.seqn, ack: true, lost: msg.wsn.lost };\nreturn msg;",
-    dataRefusal: "// The procedure refused: its outcome tells replay from stale.\nconst row = msg.payload[0][0];\nif (row.outcome === \"unknown\") {\n    // The device was deleted since its row was read.\n    msg.statusCode = 404;\n    msg.payload = { error: \"unknown_device\" };\n} else {\n    msg.statusCode = 409;\n    msg.payload = { error: row.outcome === \"replay\" ? \"replay\" : \"stale\" };\n}\ndelete msg.wsn;\nreturn msg;",
-    refusalParams: "// The conditional write refused: read the SEQN that won to tell replay from stale.\n" + mysqlQuery(MYSQL_SQL.device, "{ id: msg.req.params.id }")
+    outcomeRefusal: "// The procedure refused and said why.\nconst STATUS = { replay: 409, stale: 409, bad_challenge: 403, unknown_device: 404 };\nconst outcome = msg.payload[0][0].outcome;\n// \"unknown\": the device was deleted since its row was read.\nconst error = outcome === \"unknown\" ? \"unknown_device\" : outcome;\nmsg.statusCode = STATUS[error] || 500;\nmsg.payload = { error: STATUS[error] ? error : \"server_error\" };\ndelete msg.wsn;\nreturn msg;"
 });
 
 const DIALECTS = [
@@ -106,9 +113,10 @@ const DIALECTS = [
         fn: MYSQL_FN,
         /** A mysql node: the function before it set msg.topic and msg.payload. */
         query: (add, id, db, name, sql, x, y, wires) => add({ id: id("3"), type: "mysql", mydb: db, name, x, y, wires: [wires] }),
-        taken: { property: "payload.affectedRows", value: "1", vt: "num" },
-        // The store's procedure answers its outcome: no second query to tell replay from stale.
-        storeAnswersOutcome: true,
+        challenges: true,
+        // The writes are procedures that answer their outcome: no second
+        // query to tell a refusal's reason.
+        writesAnswerOutcome: true,
         storeComment: "Accepted only with a SEQN above the stored one; one CALL of wsn_store (flows/schema-mysql.sql) checks the SEQN, advances it and writes the row in one transaction, also when several Node-RED instances share the database."
     }
 ];
@@ -143,15 +151,29 @@ function build(dialect) {
         return dialect.query(add, id, DB, name, sql, x, y, wires);
     }
     function decrypt(name, policy, x, y, wires) {
-        return add({ id: id("4"), type: "wsn-decrypt", name, key: "payload[0].deviceKey", keyType: "msg", body: "req.body", stored: "payload[0].deviceSQN", policy, maxLength: 16384, x, y, wires });
+        return add({ id: id("4"), type: "wsn-decrypt", name, key: "payload[0].deviceKey", keyType: "msg", body: "req.body", stored: "payload[0].deviceSQN", policy, maxLength: 16384, deviceId: "req.params.id", formats: "payload[0].deviceFormats", x, y, wires });
     }
     function encrypt(name, key, message, x, y, wires) {
-        return add({ id: id("5"), type: "wsn-encrypt", name, key, keyType: "msg", message, format: "auto", x, y, wires });
+        return add({ id: id("5"), type: "wsn-encrypt", name, key, keyType: "msg", message, format: "auto", deviceId: "req.params.id", formats: "payload[0].deviceFormats", x, y, wires });
     }
     /** Routes the database's answer: `test` says what a taken write looks like. */
     function stored(x, y, okWires, conflictWires, test) {
         const t = test;
         return add({ id: id("6"), type: "switch", name: "stored?", property: t.property, propertyType: "msg", rules: [{ t: "eq", v: t.value, vt: t.vt }, { t: "else" }], checkall: "false", repair: false, outputs: 2, x, y, wires: [okWires, conflictWires] });
+    }
+    /**
+     * After a conditional write: `ack` if it was taken, else the refusal.
+     * SQLite: the row RETURNING gave, or a query of the SEQN now stored to
+     * tell 409 "replay"/"stale" from 403 "bad_challenge". MySQL: the outcome
+     * the procedure answered.
+     */
+    function written(x, y, ack, ok) {
+        if (dialect.writesAnswerOutcome) {
+            const refused = fn("refused", FN.outcomeRefusal, 1, x + 130, y + 60, [ok]);
+            return stored(x, y, [ack], [refused], { property: "payload[0][0].outcome", value: "stored", vt: "str" });
+        }
+        const replay = conflict(x + 130, y + 60, ok);
+        return stored(x, y, [ack], [replay], dialect.taken);
     }
     /** The refused-write path: 409 "replay"/"stale" by the SEQN now stored, or 403 "bad_challenge". */
     function conflict(x, y, wires) {
@@ -174,10 +196,10 @@ function build(dialect) {
         const reply = fn("SEQN reply", FN.seqnReply, 1, 690, 80, [[seal]]);
         if (dialect.challenges) {
             const get = query("Get device", "deviceWithChallenge", 530, 80, [reply]);
-            const getParams = fn("Device id", FN.deviceParams, 1, 530, 140, [[get]]);
+            const getParams = fn("Device id", FN.challengeDeviceParams, 1, 530, 140, [[get]]);
             const issue = query("Issue challenge", "challenge", 370, 140, [getParams]);
             const nonce = fn("nonce?", FN.hasNonce, 3, 370, 80, [[issue], [get], [ok]]);
-            const params = fn("Device id", FN.deviceParams, 1, 240, 80, [[nonce]]);
+            const params = fn("Device id", FN.challengeDeviceParams, 1, 240, 80, [[nonce]]);
             httpIn("getSensorSEQN", "get", "/wsn/:id", 100, 80, [params]);
         } else {
             const get = query("Get device", "device", 450, 80, [reply]);
@@ -192,8 +214,7 @@ function build(dialect) {
         const ok = httpResponse("", 1250, 200);
         const seal = encrypt("Encrypt ack", "wsn.key", "reply", 1070, 200, [[ok], [ok]]);
         const ack = fn("Ack", FN.resetAck, 1, 930, 200, [[seal]]);
-        const replay = conflict(930, 260, [ok]);
-        const check = stored(800, 200, [ack], [replay], dialect.taken);
+        const check = written(800, 200, ack, [ok]);
         const update = query("Set SEQN", "reset", 660, 200, [check]);
         const params = fn("Update params", FN.resetParams, 1, 450, 260, [[update]]);
         const open = decrypt("Decrypt request", "forward-only", 450, 200, [[params], [ok]]);
@@ -208,15 +229,7 @@ function build(dialect) {
         const ok = httpResponse("", 1250, 360);
         const seal = encrypt("Encrypt ack", "wsn.key", "reply", 1070, 360, [[ok], [ok]]);
         const ack = fn("Ack", FN.dataAck, 1, 930, 360, [[seal]]);
-        let check;
-        if (dialect.storeAnswersOutcome) {
-            // The procedure answered the outcome itself: no second query.
-            const refused = fn("409 replay/stale", FN.dataRefusal, 1, 930, 420, [[ok]]);
-            check = stored(800, 360, [ack], [refused], { property: "payload[0][0].outcome", value: "stored", vt: "str" });
-        } else {
-            const replay = conflict(930, 420, [ok]);
-            check = stored(800, 360, [ack], [replay], dialect.taken);
-        }
+        const check = written(800, 360, ack, [ok]);
         const insert = query("Store data", "store", 660, 360, [check]);
         const params = fn("Insert params", FN.storeParams, 2, 450, 420, [[insert], [ok]]);
         const open = decrypt("Decrypt request", "forward-only", 450, 360, [[params], [ok]]);

@@ -31,22 +31,67 @@ function isUnopenable(error) {
     return Boolean(error) && UNOPENABLE.has(error.code);
 }
 
-/** Seals a message into the request body a device sends, as a JSON string. */
-function requestBody(message, key, format) {
-    if (format === "raw") {
-        return JSON.stringify(wasm().seal(message, key, { format: "raw" }));
+/** Options for the core, without the absent ones: it refuses `undefined` members. */
+function coreOptions(options) {
+    const defined = {};
+    for (const [name, value] of Object.entries(options || {})) {
+        if (value !== undefined) { defined[name] = value; }
+    }
+    return defined;
+}
+
+/**
+ * Seals a message into the request body a device sends, as a JSON string.
+ * The authenticated format binds it to `deviceId` and to the request
+ * direction, so the backend's reply can never be sent back as a request.
+ */
+function requestBody(message, key, format, deviceId) {
+    if (format === "raw" || format === "auth") {
+        return JSON.stringify(wasm().seal(message, key, coreOptions({ format, deviceId, direction: format === "auth" ? "request" : undefined })));
     }
     return JSON.stringify({ msg: wasm().seal(message, key, { format: "passphrase" }) });
 }
 
-/**
- * Opens any body of the protocol: a request (`{"msg": …}` or
- * `{"iv": …, "data": …}`) or a reply (the bare passphrase ciphertext, or
- * `{"iv", "data"}`). Returns `{format, message}`.
- */
-function openBody(text, key) {
-    const body = String(text).trim();
-    return wasm().open(body.startsWith("{") ? body : { msg: body }, key);
+/** Whether the text is an authenticated-format body, `{"auth": …}`. */
+function isAuthBody(text) {
+    if (!text.startsWith("{")) { return false; }
+    try {
+        const body = JSON.parse(text);
+        return Boolean(body) && typeof body.auth === "string";
+    } catch (e) {
+        return false;
+    }
 }
 
-module.exports = { PACKAGE_ROOT, wasm, isUnopenable, requestBody, openBody };
+/**
+ * Opens any body of the protocol: a request (`{"msg": …}`, `{"iv": …,
+ * "data": …}` or `{"auth": …}`) or a reply (the bare passphrase ciphertext,
+ * `{"iv", "data"}` or `{"auth"}`). Returns `{format, message, direction}`.
+ *
+ * options: `deviceId` (needed for the authenticated format), `direction`
+ * ("request" or "reply"; for an authenticated body without it, both are
+ * tried: the tag holds only for the one it was made in), `formats` (a
+ * comma-separated list; other formats are refused with format_not_allowed).
+ */
+function openBody(text, key, options) {
+    const { deviceId, direction, formats } = options || {};
+    const body = String(text).trim();
+    const input = body.startsWith("{") ? body : { msg: body };
+    const authAllowed = formats === undefined || formats.split(",").includes("auth");
+    if (!isAuthBody(body) || !authAllowed) {
+        return wasm().open(input, key, coreOptions({ formats }));
+    }
+    if (deviceId === undefined) {
+        throw new CliError("this body is in the authenticated format, which is bound to its device: give the device id with --id");
+    }
+    const open = (way) => Object.assign(wasm().open(input, key, coreOptions({ deviceId, direction: way, formats })), { direction: way });
+    if (direction) { return open(direction); }
+    try {
+        return open("request");
+    } catch (error) {
+        if (!isUnopenable(error)) { throw error; }
+        return open("reply");
+    }
+}
+
+module.exports = { PACKAGE_ROOT, wasm, isUnopenable, coreOptions, requestBody, openBody };

@@ -1,10 +1,15 @@
 "use strict";
 // A device's side of the backend's HTTP protocol:
 //   GET  /wsn/:id   -> the stored SEQN, encrypted with the device key
+//   GET  /wsn/:id?nonce=N
+//                   -> authenticated {"SEQN": n, "nonce": N, "challenge": C}
 //   POST /data/:id  -> an encrypted {"data": …, "SEQN": n}, answered with an
 //                      encrypted acknowledgement {"SEQN": n, "ack": true, "lost": k}
+//   POST /wsn/:id   -> authenticated {"SEQN": n, "challenge": C}, answered
+//                      with {"SEQN": n, "ack": true}
 // Replies come in the format the request used.
 
+const { randomBytes } = require("node:crypto");
 const { isUnopenable, openBody, requestBody } = require("./core.js");
 const { CliError, usageError } = require("./errors.js");
 
@@ -84,32 +89,83 @@ function wrongKey(id, what) {
     return new CliError(`wrong key for device ${id}: ${what}`);
 }
 
+/** 403 format_not_allowed: the device's formats in the Devices table exclude this one. */
+function formatNotAllowed(id, format) {
+    const hint = format === "auth"
+        ? "add auth to its deviceFormats, or use a format it has"
+        : "a device moved to the authenticated format is addressed with --format auth";
+    return new CliError(`device ${id} may not use the ${format} format (403 format_not_allowed): its formats in the Devices table exclude it; ${hint}`);
+}
+
 function unexpected(status, text) {
     const code = errorCode(text);
     return `HTTP ${status}${code ? ` ${code}` : ""}`;
 }
 
-/** Reads the device's stored SEQN (GET /wsn/:id), as the firmware does at boot. */
-async function readSeqn(options) {
-    const { base, id, key, format, timeoutMs } = options;
-    const url = endpoint(base, "wsn", id, format === "raw" ? "format=raw" : "");
+/** The answer to a GET, or the error that every status but 200 means. */
+async function getSeqnReply(options, query) {
+    const { base, id, format, timeoutMs } = options;
+    const url = endpoint(base, "wsn", id, query);
     const reply = await request(url, { method: "GET" }, timeoutMs);
     if (reply.status === 404) { throw unknownDevice(id, base); }
+    if (reply.status === 403 && errorCode(reply.text) === "format_not_allowed") { throw formatNotAllowed(id, format); }
     if (reply.status !== 200) {
         throw new CliError(`GET ${url.pathname} answered ${unexpected(reply.status, reply.text)}`);
     }
-    let opened;
-    try {
-        opened = openBody(reply.text, key);
-    } catch (error) {
-        if (isUnopenable(error)) { throw wrongKey(id, "the backend's SEQN reply does not decrypt with it"); }
-        throw error;
-    }
-    const seqn = opened.message && opened.message.SEQN;
+    return { url, text: reply.text };
+}
+
+function checkedSeqn(message, url) {
+    const seqn = message && message.SEQN;
     if (!Number.isSafeInteger(seqn) || seqn < 0) {
         throw new CliError(`GET ${url.pathname} answered a message without a valid SEQN`);
     }
     return seqn;
+}
+
+/**
+ * The stored SEQN and a fresh reset challenge, read in the authenticated
+ * format with a fresh random nonce. The reply is trusted only if its tag
+ * holds for this device and direction and it echoes that nonce, so a reply
+ * recorded earlier cannot be played back to set the device's SEQN.
+ */
+async function readChallenge(options) {
+    const { id, key } = options;
+    const nonce = randomBytes(16).toString("base64url");
+    const { url, text } = await getSeqnReply(Object.assign({}, options, { format: "auth" }), `nonce=${nonce}`);
+    let opened;
+    try {
+        opened = openBody(text, key, { deviceId: id, direction: "reply", formats: "auth" });
+    } catch (error) {
+        if (error.code === "format_not_allowed") {
+            throw new CliError(`GET ${url.pathname}?nonce= was not answered in the authenticated format: the backend does not speak it, or not for device ${id}`);
+        }
+        if (isUnopenable(error)) { throw wrongKey(id, "the backend's authenticated SEQN reply does not verify with it"); }
+        throw error;
+    }
+    if (!opened.message || opened.message.nonce !== nonce) {
+        throw new CliError(`GET ${url.pathname} answered with another nonce than the one sent: an old or replayed reply, not trusted`);
+    }
+    const challenge = opened.message.challenge;
+    return { seqn: checkedSeqn(opened.message, url), challenge: typeof challenge === "string" ? challenge : undefined };
+}
+
+/** Reads the device's stored SEQN (GET /wsn/:id), as the firmware does at boot. */
+async function readSeqn(options) {
+    const { id, key, format } = options;
+    if (format === "auth") { return (await readChallenge(options)).seqn; }
+    const { url, text } = await getSeqnReply(options, format === "raw" ? "format=raw" : "");
+    let opened;
+    try {
+        opened = openBody(text, key, { deviceId: id, direction: "reply" });
+    } catch (error) {
+        if (isUnopenable(error)) { throw wrongKey(id, "the backend's SEQN reply does not decrypt with it"); }
+        throw error;
+    }
+    if (opened.format === "auth") {
+        throw new CliError(`device ${id} may not use the ${format} format: the backend answered GET ${url.pathname} in the authenticated format, the only one its formats in the Devices table leave; use --format auth`);
+    }
+    return checkedSeqn(opened.message, url);
 }
 
 /**
@@ -121,7 +177,7 @@ async function readSeqn(options) {
 async function sendData(options, seqn, data) {
     const { base, id, key, format, timeoutMs } = options;
     const url = endpoint(base, "data", id);
-    const body = requestBody({ data, SEQN: seqn }, key, format);
+    const body = requestBody({ data, SEQN: seqn }, key, format, id);
     const reply = await request(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -131,9 +187,9 @@ async function sendData(options, seqn, data) {
     if (reply.status === 200) {
         let ack;
         try {
-            ack = openBody(reply.text, key).message;
+            ack = openBody(reply.text, key, { deviceId: id, direction: "reply", formats: format }).message;
         } catch (error) {
-            if (isUnopenable(error)) {
+            if (isUnopenable(error) || error.code === "format_not_allowed") {
                 return Object.assign(result, { outcome: "failed", code: "undecryptable_ack",
                     fatal: wrongKey(id, `the acknowledgement of SEQN ${seqn} does not decrypt with it`) });
             }
@@ -152,10 +208,59 @@ async function sendData(options, seqn, data) {
         return Object.assign(result, { outcome: "failed", code,
             fatal: wrongKey(id, "the backend cannot decrypt the message (400 cannot_decrypt)") });
     }
+    if (reply.status === 403 && code === "format_not_allowed") {
+        return Object.assign(result, { outcome: "failed", code, fatal: formatNotAllowed(id, format) });
+    }
     if (reply.status === 409) {
         return Object.assign(result, { outcome: "rejected", code: code || "conflict" });
     }
     return Object.assign(result, { outcome: "failed", code: code || `http_${reply.status}` });
 }
 
-module.exports = { DEFAULT_URL, baseUrl, endpoint, networkReason, readSeqn, sendData };
+/**
+ * The replay-proof reset (POST /wsn/:id) in the authenticated format: sets
+ * the backend's SEQN for the device to `seqn`, carrying the challenge the
+ * backend issued with its latest SEQN reply (good once, for a minute, and
+ * only until the SEQN moves). Resolves to the verified acknowledgement.
+ */
+async function resetSeqn(options, seqn, challenge) {
+    const { base, id, key, timeoutMs } = options;
+    const url = endpoint(base, "wsn", id);
+    const reply = await request(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: requestBody({ SEQN: seqn, challenge }, key, "auth", id)
+    }, timeoutMs);
+    const code = errorCode(reply.text);
+    if (reply.status === 200) {
+        let ack;
+        try {
+            ack = openBody(reply.text, key, { deviceId: id, direction: "reply", formats: "auth" }).message;
+        } catch (error) {
+            if (isUnopenable(error) || error.code === "format_not_allowed") {
+                throw new CliError(`the backend answered the reset of device ${id} with an acknowledgement that does not verify with the key: the SEQN it stored is unknown`);
+            }
+            throw error;
+        }
+        if (!ack || ack.ack !== true || ack.SEQN !== seqn) {
+            throw new CliError(`the backend's acknowledgement of the reset of device ${id} does not name SEQN ${seqn}`);
+        }
+        return ack;
+    }
+    if (reply.status === 404) { throw unknownDevice(id, base); }
+    if (reply.status === 400 && code === "cannot_decrypt") {
+        throw wrongKey(id, "the backend cannot decrypt the reset (400 cannot_decrypt)");
+    }
+    if (reply.status === 403 && code === "format_not_allowed") { throw formatNotAllowed(id, "auth"); }
+    if (reply.status === 403 && code === "bad_challenge") {
+        throw new CliError(`the backend refused the reset of device ${id} (403 bad_challenge): the challenge is not the latest one it issued for the device, ` +
+            "or it was used already, expired (after 60 s) or withdrawn when the SEQN moved; a reset needs a fresh one (wsn-crypto resync without --challenge fetches it)");
+    }
+    if (reply.status === 409) {
+        const where = code === "replay" ? `is already ${seqn}` : `is already above ${seqn}`;
+        throw new CliError(`the backend refused the reset of device ${id} to SEQN ${seqn} (409 ${code || "conflict"}): its SEQN ${where}, and resets only move it forward`);
+    }
+    throw new CliError(`POST ${url.pathname} answered ${unexpected(reply.status, reply.text)}`);
+}
+
+module.exports = { DEFAULT_URL, baseUrl, endpoint, networkReason, readSeqn, readChallenge, sendData, resetSeqn };

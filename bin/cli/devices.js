@@ -18,42 +18,81 @@ function isConstraint(error) {
 }
 
 /**
+ * Whether the Devices table has the deviceFormats column. A database made
+ * before per-device formats does not, and CREATE TABLE IF NOT EXISTS does
+ * not add it.
+ */
+async function hasFormats(db) {
+    return (await db.all("PRAGMA table_info(Devices)")).some((column) => column.name === "deviceFormats");
+}
+
+async function requireFormats(db) {
+    if (!(await hasFormats(db))) {
+        throw new CliError("this database predates per-device formats (its Devices table has no deviceFormats column); " +
+            "add it with: ALTER TABLE Devices ADD COLUMN deviceFormats TEXT NOT NULL DEFAULT 'passphrase,raw,auth'");
+    }
+}
+
+/** `{seqn, formats}` of a device; formats null where the column is missing. */
+async function deviceState(db, id) {
+    const formats = (await hasFormats(db)) ? "deviceFormats" : "NULL";
+    return db.get(`SELECT deviceSQN AS seqn, ${formats} AS formats FROM Devices WHERE deviceID = ?`, [id]);
+}
+
+/**
  * Adds a device. Its SEQN starts at 0, or above the highest SEQN already
  * stored for that id (rows kept from a removed device of the same id), so
- * that its first message cannot collide with an old row.
+ * that its first message cannot collide with an old row. `formats`, when
+ * given, is the comma-separated list of wire formats it may use; otherwise
+ * the column's default (every format) applies.
  */
-async function addDevice(db, id, key) {
+async function addDevice(db, id, key, formats) {
+    if (formats !== undefined) { await requireFormats(db); }
     try {
-        await db.run(
-            "INSERT INTO Devices (deviceID, deviceKey, deviceSQN) " +
-            "SELECT ?, ?, COALESCE(MAX(dataSEQN), 0) FROM Data WHERE deviceID = ?",
-            [id, key, id]);
+        if (formats === undefined) {
+            await db.run(
+                "INSERT INTO Devices (deviceID, deviceKey, deviceSQN) " +
+                "SELECT ?, ?, COALESCE(MAX(dataSEQN), 0) FROM Data WHERE deviceID = ?",
+                [id, key, id]);
+        } else {
+            await db.run(
+                "INSERT INTO Devices (deviceID, deviceKey, deviceSQN, deviceFormats) " +
+                "SELECT ?, ?, COALESCE(MAX(dataSEQN), 0), ? FROM Data WHERE deviceID = ?",
+                [id, key, formats, id]);
+        }
     } catch (error) {
         if (isConstraint(error)) {
             throw new CliError(`device ${id} already exists; to give it a new key, add --rotate (the old key stops working)`);
         }
         throw error;
     }
-    return (await db.get("SELECT deviceSQN AS seqn FROM Devices WHERE deviceID = ?", [id])).seqn;
+    return deviceState(db, id);
 }
 
-/** Replaces a device's key; its SEQN stays, so old messages stay refused. */
-async function rotateKey(db, id, key) {
-    const result = await db.run("UPDATE Devices SET deviceKey = ? WHERE deviceID = ?", [key, id]);
+/**
+ * Replaces a device's key, and its formats when given; its SEQN stays, so
+ * old messages stay refused.
+ */
+async function rotateKey(db, id, key, formats) {
+    if (formats !== undefined) { await requireFormats(db); }
+    const result = formats === undefined
+        ? await db.run("UPDATE Devices SET deviceKey = ? WHERE deviceID = ?", [key, id])
+        : await db.run("UPDATE Devices SET deviceKey = ?, deviceFormats = ? WHERE deviceID = ?", [key, formats, id]);
     if (result.changes === 0) {
         throw new CliError(`device ${id} does not exist, so there is no key to rotate (provision it without --rotate)`);
     }
-    return (await db.get("SELECT deviceSQN AS seqn FROM Devices WHERE deviceID = ?", [id])).seqn;
+    return deviceState(db, id);
 }
 
 async function exists(db, id) {
     return Boolean(await db.get("SELECT 1 AS found FROM Devices WHERE deviceID = ?", [id]));
 }
 
-/** Ids, SEQNs and data counts: the key column is never read. */
-function listDevices(db) {
+/** Ids, SEQNs, formats and data counts: the key column is never read. */
+async function listDevices(db) {
+    const formats = (await hasFormats(db)) ? "d.deviceFormats" : "NULL";
     return db.all(
-        "SELECT d.deviceID AS id, d.deviceSQN AS seqn, COUNT(x.dataID) AS rows, MAX(x.dataDate) AS lastData " +
+        `SELECT d.deviceID AS id, d.deviceSQN AS seqn, COUNT(x.dataID) AS rows, MAX(x.dataDate) AS lastData, ${formats} AS formats ` +
         "FROM Devices d LEFT JOIN Data x ON x.deviceID = d.deviceID " +
         "GROUP BY d.deviceID ORDER BY d.deviceID");
 }

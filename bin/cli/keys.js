@@ -30,7 +30,7 @@ function isRawKey(key) {
     }
 }
 
-/** A provisioned key must work in both wire formats, so it must be raw hex. */
+/** A provisioned key must work in every wire format, so it must be raw hex. */
 function checkDeviceKey(key) {
     if (!isRawKey(key)) {
         throw usageError("--key must be 32, 48 or 64 hex digits (an AES-128, -192 or -256 key)");
@@ -59,11 +59,11 @@ function keyFromOptions(values) {
 
 /**
  * Checks that a key works in the given wire format before anything is sent:
- * the raw format needs hex, the passphrase format any non-empty text.
+ * the raw and auth formats need hex, the passphrase format any non-empty text.
  */
 function checkKeyFor(format, key) {
-    if (format === "raw" && !isRawKey(key)) {
-        throw usageError("the raw format needs a key of 32, 48 or 64 hex digits");
+    if ((format === "raw" || format === "auth") && !isRawKey(key)) {
+        throw usageError(`the ${format} format needs a key of 32, 48 or 64 hex digits`);
     }
     return key;
 }

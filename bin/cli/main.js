@@ -4,7 +4,7 @@
 
 const { CliError, EXIT_FAILURE, EXIT_USAGE } = require("./errors.js");
 
-const COMMANDS = ["provision", "list", "remove", "send", "seal", "open", "encrypt", "decrypt"];
+const COMMANDS = ["provision", "list", "remove", "send", "resync", "seal", "open", "encrypt", "decrypt"];
 
 function command(name) {
     return require(`./commands/${name}.js`);
@@ -40,7 +40,7 @@ function version() {
 function describe(error) {
     if (error instanceof CliError) { return { message: error.message, status: error.exitCode }; }
     if (error && error.code === "bad_key") {
-        return { message: "the key is not usable: the raw format needs 32, 48 or 64 hex digits, the passphrase format a non-empty passphrase", status: EXIT_USAGE };
+        return { message: "the key is not usable: the raw and auth formats need 32, 48 or 64 hex digits, the passphrase format a non-empty passphrase", status: EXIT_USAGE };
     }
     if (error && typeof error.code === "string" && /^[a-z_]+$/.test(error.code)) {
         return { message: `${error.message} (${error.code})`, status: EXIT_FAILURE };

@@ -5,7 +5,10 @@
 const { parseArgs } = require("node:util");
 const { usageError } = require("./errors.js");
 
-const FORMATS = ["passphrase", "raw"];
+const FORMATS = ["passphrase", "raw", "auth"];
+// What encrypt and decrypt speak: the bare cipher, without the envelope that
+// the authenticated format is.
+const CIPHER_FORMATS = ["passphrase", "raw"];
 
 const NEGATIVE_NUMBER = /^-\.?\d/;
 
@@ -77,12 +80,25 @@ function integer(values, name, bounds, fallback) {
     return number;
 }
 
-function format(values) {
+function format(values, allowed) {
+    const choices = allowed || FORMATS;
     const value = values.format === undefined ? "passphrase" : values.format;
-    if (!FORMATS.includes(value)) {
-        throw usageError(`--format must be one of: ${FORMATS.join(", ")}`);
+    if (!choices.includes(value)) {
+        throw usageError(`--format must be one of: ${choices.join(", ")}`);
     }
     return value;
+}
+
+/**
+ * A comma-separated list of wire formats, as the Devices table's
+ * deviceFormats column holds it: known names, each once, in the order given.
+ */
+function formatList(text, name) {
+    const list = String(text).split(",").map((f) => f.trim());
+    if (list.some((f) => !FORMATS.includes(f))) {
+        throw usageError(`--${name} must be a comma-separated list of: ${FORMATS.join(", ")} (e.g. auth, or passphrase,raw,auth)`);
+    }
+    return [...new Set(list)].join(",");
 }
 
 function required(values, name, what) {
@@ -114,4 +130,4 @@ function jsonObject(text, name) {
     return value;
 }
 
-module.exports = { FORMATS, parse, integer, format, required, jsonOrText, jsonObject };
+module.exports = { FORMATS, CIPHER_FORMATS, parse, integer, format, formatList, required, jsonOrText, jsonObject };

@@ -41,25 +41,57 @@ function sqlite3() {
     return require(path.join(ROOT, "node_modules", "sqlite3"));
 }
 
-/** Runs the idempotent schema and adds the given devices unless present. */
-function createDatabase(file, devices, schema) {
-    const sqlite = sqlite3();
+// Columns added since the first schema: CREATE TABLE IF NOT EXISTS does not
+// add them to a database made before, so they are added here.
+const UPGRADES = [
+    ["Devices", "deviceFormats", "TEXT NOT NULL DEFAULT 'passphrase,raw,auth'"],
+    ["Data", "dataLost", "INTEGER NOT NULL DEFAULT 0"]
+];
+
+function run(db, sql, params) {
     return new Promise(function (resolve, reject) {
-        const db = new sqlite.Database(file);
-        db.serialize(function () {
-            db.exec(schema || SCHEMA, function (err) { if (err) { reject(err); } });
-            const insert = db.prepare("INSERT OR IGNORE INTO Devices (deviceID, deviceKey, deviceSQN) VALUES (?, ?, ?)");
-            // Only where asked: the benchmark's copy of the article's schema has no deviceFormats.
-            const formats = db.prepare("UPDATE Devices SET deviceFormats = ? WHERE deviceID = ?");
-            for (const d of devices || []) {
-                insert.run(d.id, d.key, d.seqn || 0);
-                if (d.formats) { formats.run(d.formats, d.id); }
-            }
-            insert.finalize();
-            formats.finalize();
-        });
-        db.close(function (err) { if (err) { reject(err); } else { resolve(); } });
+        db.all(sql, params || [], function (err, rows) { if (err) { reject(err); } else { resolve(rows); } });
     });
+}
+
+/**
+ * Brings a database to the shipped schema: runs the idempotent schema, then
+ * adds the columns an older database lacks (the tables must exist first, so
+ * this runs the schema's CREATE TABLEs before its indexes need the columns).
+ */
+async function upgradeSchema(db) {
+    const tables = (await run(db, "SELECT name FROM sqlite_master WHERE type = 'table'")).map((r) => r.name);
+    for (const [table, column, declaration] of UPGRADES) {
+        if (!tables.includes(table)) { continue; }
+        const columns = (await run(db, `PRAGMA table_info(${table})`)).map((r) => r.name);
+        if (!columns.includes(column)) {
+            await run(db, `ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
+        }
+    }
+    await new Promise(function (resolve, reject) { db.exec(SCHEMA, function (err) { if (err) { reject(err); } else { resolve(); } }); });
+}
+
+/**
+ * Runs the idempotent schema (upgrading an older database) and adds the given
+ * devices unless present. `schema` replaces the shipped one (the benchmark's
+ * copy of the article's tables).
+ */
+async function createDatabase(file, devices, schema) {
+    const sqlite = sqlite3();
+    const db = new sqlite.Database(file);
+    try {
+        if (schema) {
+            await new Promise(function (resolve, reject) { db.exec(schema, function (err) { if (err) { reject(err); } else { resolve(); } }); });
+        } else {
+            await upgradeSchema(db);
+        }
+        for (const d of devices || []) {
+            await run(db, "INSERT OR IGNORE INTO Devices (deviceID, deviceKey, deviceSQN) VALUES (?, ?, ?)", [d.id, d.key, d.seqn || 0]);
+            if (d.formats) { await run(db, "UPDATE Devices SET deviceFormats = ? WHERE deviceID = ?", [d.formats, d.id]); }
+        }
+    } finally {
+        await new Promise(function (resolve) { db.close(function () { resolve(); }); });
+    }
 }
 
 /** Runs one query on the database file (tests and the demo's checks). */

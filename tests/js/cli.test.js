@@ -5,6 +5,7 @@
 // output of any command but provision.
 
 const fs = require("fs");
+const http = require("http");
 const os = require("os");
 const path = require("path");
 const { spawn } = require("child_process");
@@ -12,7 +13,7 @@ const should = require("should");
 const backend = require("../../scripts/lib/backend.js");
 
 const CLI = path.join(backend.ROOT, "bin", "wsn-crypto.js");
-const COMMANDS = ["provision", "list", "remove", "send", "seal", "open", "encrypt", "decrypt"];
+const COMMANDS = ["provision", "list", "remove", "send", "resync", "seal", "open", "encrypt", "decrypt"];
 const HEX_KEY_128 = /^[0-9A-F]{32}$/;
 
 // Every key a test has seen: none may appear in a command's output unless
@@ -117,7 +118,13 @@ describe("wsn-crypto CLI", function () {
                 [["provision"], /--db is required/],
                 [["list", "--db", "x.db", "stray"], /takes no positional arguments/],
                 [["list", "--bogus"], /Unknown option '--bogus'/],
-                [["seal", "--key", "K", "{not json"], /not valid JSON/]
+                [["seal", "--key", "K", "{not json"], /not valid JSON/],
+                [["seal", "--key", "2B7E151628AED2A6ABF7158809CF4F3C", "--format", "auth", "--seqn", "1"], /--format auth needs --id/],
+                [["seal", "--key", "passphrase", "--format", "auth", "--id", "X", "--seqn", "1"], /auth format needs a key of 32, 48 or 64 hex digits/],
+                [["encrypt", "--key", "K", "--format", "auth", "x"], /--format must be one of: passphrase, raw \(/],
+                [["provision", "--db", path.join(os.tmpdir(), "never.db"), "--formats", "auth,aead"], /--formats must be a comma-separated list of: passphrase, raw, auth/],
+                [["resync", "--id", "X", "--key", "2B7E151628AED2A6ABF7158809CF4F3C"], /--seqn is required/],
+                [["open", "--key", "K", "--direction", "sideways", "x"], /--direction must be one of: request, reply/]
             ];
             for (const [args, pattern] of cases) {
                 const result = await cli(args);
@@ -183,13 +190,13 @@ describe("wsn-crypto CLI", function () {
             const device = await provision(db, ["--id", "LISTED"]);
             const text = await cli(["list", "--db", db]);
             text.status.should.equal(0, text.stderr);
-            text.stdout.should.match(/^DEVICE +SEQN +ROWS +LAST DATA$/m);
-            text.stdout.should.match(/^LISTED +0 +0 +-$/m);
+            text.stdout.should.match(/^DEVICE +SEQN +ROWS +LAST DATA +FORMATS$/m);
+            text.stdout.should.match(/^LISTED +0 +0 +- +passphrase,raw,auth$/m);
             text.stdout.should.not.containEql(device.key);
             const json = await cli(["list", "--db", db, "--json"]);
             json.status.should.equal(0, json.stderr);
             const listed = JSON.parse(json.stdout).find((d) => d.id === "LISTED");
-            listed.should.eql({ id: "LISTED", seqn: 0, rows: 0, lastData: null });
+            listed.should.eql({ id: "LISTED", seqn: 0, rows: 0, lastData: null, formats: "passphrase,raw,auth" });
 
             const missing = await cli(["list", "--db", path.join(tmp, "typo.db")]);
             missing.status.should.equal(1);
@@ -414,6 +421,158 @@ describe("wsn-crypto CLI", function () {
             wrong.status.should.equal(1);
             wrong.stderr.should.match(/cannot decrypt: wrong key/);
             wrong.stdout.should.equal("");
+        });
+    });
+
+    describe("the authenticated format (auth)", function () {
+        let device;
+
+        /** The challenge of a fresh authenticated SEQN reply, read with the CLI's open. */
+        async function freshChallenge(id, key) {
+            const reply = await fetch(`${url}/wsn/${id}?nonce=test-${Date.now()}`);
+            const opened = await cli(["open", "--id", id, "--format", "auth"], { input: await reply.text(), env: { WSN_KEY: key } });
+            opened.status.should.equal(0, opened.stderr);
+            return JSON.parse(opened.stdout).challenge;
+        }
+
+        before(async function () {
+            device = await provision(db, ["--id", "AUTH", "--formats", "auth"]);
+        });
+
+        it("provisions an auth-only device, and list shows its formats", async function () {
+            device.should.containEql({ id: "AUTH", seqn: 0, formats: "auth" });
+            (await backend.query(db, "SELECT deviceFormats FROM Devices WHERE deviceID = 'AUTH'")).should.eql([{ deviceFormats: "auth" }]);
+            const text = await cli(["list", "--db", db]);
+            text.stdout.should.match(/^AUTH +0 +0 +- +auth$/m);
+        });
+
+        it("sends 20 values in the auth format: every one acknowledged with a valid tag and stored", async function () {
+            const values = Array.from({ length: 20 }, (_, i) => String(i * 1.5));
+            const result = await cli(["send", "--url", url, "--id", "AUTH", "--format", "auth", "--json"].concat(values), { env: { WSN_KEY: device.key } });
+            result.status.should.equal(0, result.stderr);
+            JSON.parse(result.stdout).should.containEql({ sent: 20, acknowledged: 20, rejected: 0, failed: 0, firstSeqn: 1, lastSeqn: 20, format: "auth" });
+            const stored = await rows(db, "AUTH");
+            stored.map((r) => r.dataSEQN).should.eql(Array.from({ length: 20 }, (_, i) => i + 1));
+            stored.map((r) => r.dataValue).should.eql(values.map(Number));
+            (await storedSeqn(db, "AUTH")).should.equal(20);
+        });
+
+        it("a legacy-format send to the auth-only device fails clearly and stores nothing", async function () {
+            const before = await rows(db, "AUTH");
+            const viaGet = await cli(["send", "--url", url, "--id", "AUTH", "--count", "3"], { env: { WSN_KEY: device.key } });
+            viaGet.status.should.equal(1);
+            viaGet.stderr.should.match(/device AUTH may not use the passphrase format: the backend answered GET \/wsn\/AUTH in the authenticated format.*use --format auth/);
+            viaGet.stdout.should.equal("");
+            for (const format of ["passphrase", "raw"]) {
+                const forced = await cli(["send", "--url", url, "--id", "AUTH", "--format", format, "--start", "21", "--count", "3"], { env: { WSN_KEY: device.key } });
+                forced.status.should.equal(1);
+                forced.stderr.should.match(new RegExp(`device AUTH may not use the ${format} format \\(403 format_not_allowed\\).*--format auth`));
+                forced.stdout.should.match(/^sent 1, acknowledged 0, rejected 0, failed 1 \(format_not_allowed 1\)$/m);
+            }
+            (await rows(db, "AUTH")).should.eql(before);
+            (await storedSeqn(db, "AUTH")).should.equal(20);
+        });
+
+        it("resync sets the SEQN with a fresh challenge; a stale or spent challenge is refused", async function () {
+            const stale = await freshChallenge("AUTH", device.key);
+            // resync asks for its own challenge, which replaces the one above.
+            const first = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "100"], { env: { WSN_KEY: device.key } });
+            first.status.should.equal(0, first.stderr);
+            first.stdout.should.equal("device AUTH: SEQN 20 -> 100, acknowledged\n");
+            (await storedSeqn(db, "AUTH")).should.equal(100);
+
+            const refused = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "200", "--challenge", stale], { env: { WSN_KEY: device.key } });
+            refused.status.should.equal(1);
+            refused.stderr.should.match(/refused the reset of device AUTH \(403 bad_challenge\)/);
+            refused.stdout.should.equal("");
+            (await storedSeqn(db, "AUTH")).should.equal(100);
+
+            // A challenge is good once: the second reset with it is refused.
+            const challenge = await freshChallenge("AUTH", device.key);
+            const once = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "150", "--challenge", challenge, "--json"], { env: { WSN_KEY: device.key } });
+            once.status.should.equal(0, once.stderr);
+            JSON.parse(once.stdout).should.eql({ device: "AUTH", previous: null, seqn: 150 });
+            const twice = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "160", "--challenge", challenge], { env: { WSN_KEY: device.key } });
+            twice.status.should.equal(1);
+            twice.stderr.should.match(/403 bad_challenge/);
+
+            // Resets only move forward.
+            const back = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "150"], { env: { WSN_KEY: device.key } });
+            back.status.should.equal(1);
+            back.stderr.should.match(/refused the reset of device AUTH to SEQN 150 \(409 replay\)/);
+            (await storedSeqn(db, "AUTH")).should.equal(150);
+
+            // Data carries on from the new SEQN.
+            const sent = await cli(["send", "--url", url, "--id", "AUTH", "--format", "auth", "7"], { env: { WSN_KEY: device.key } });
+            sent.status.should.equal(0, sent.stderr);
+            (await rows(db, "AUTH")).pop().dataSEQN.should.equal(151);
+        });
+
+        it("does not trust an authenticated SEQN reply that echoes another nonce (a replayed one)", async function () {
+            const recorded = await (await fetch(`${url}/wsn/AUTH?nonce=recorded`)).text();
+            let posts = 0;
+            const replayer = http.createServer(function (req, res) {
+                if (req.method !== "GET") { posts++; }
+                res.setHeader("content-type", "application/json");
+                res.end(recorded);
+            });
+            await new Promise((resolve) => replayer.listen(0, "127.0.0.1", resolve));
+            try {
+                const fake = `http://127.0.0.1:${replayer.address().port}`;
+                for (const args of [["send", "--format", "auth"], ["resync", "--seqn", "999"]]) {
+                    const result = await cli(args.concat(["--url", fake, "--id", "AUTH"]), { env: { WSN_KEY: device.key } });
+                    result.status.should.equal(1, args.join(" "));
+                    result.stderr.should.match(/answered with another nonce than the one sent: an old or replayed reply, not trusted/);
+                }
+                posts.should.equal(0);
+            } finally {
+                replayer.close();
+            }
+        });
+
+        it("a wrong key fails clearly in the auth format, before anything is sent", async function () {
+            const wrong = "0F1E2D3C4B5A69788796A5B4C3D2E1F0";
+            knownKeys.add(wrong);
+            const before = await rows(db, "AUTH");
+            for (const args of [["send", "--format", "auth"], ["resync", "--seqn", "999"]]) {
+                const result = await cli(args.concat(["--url", url, "--id", "AUTH"]), { env: { WSN_KEY: wrong } });
+                result.status.should.equal(1);
+                result.stderr.should.match(/wrong key for device AUTH: the backend's authenticated SEQN reply does not verify with it/);
+            }
+            (await rows(db, "AUTH")).should.eql(before);
+            (await storedSeqn(db, "AUTH")).should.equal(151);
+        });
+
+        it("seal --format auth --id makes a body the backend stores; open --format auth --id reads its ack", async function () {
+            const sealed = await cli(["seal", "--format", "auth", "--id", "AUTH", "--seqn", "160", "--value", "300"], { env: { WSN_KEY: device.key } });
+            sealed.status.should.equal(0, sealed.stderr);
+            const body = sealed.stdout.trim();
+            body.should.match(/^\{"auth":"[A-Za-z0-9+/=]+"\}$/);
+            const reply = await fetch(`${url}/data/AUTH`, { method: "POST", headers: { "content-type": "application/json" }, body });
+            reply.status.should.equal(200);
+            const ack = await reply.text();
+            const opened = await cli(["open", "--id", "AUTH", "--format", "auth"], { input: ack, env: { WSN_KEY: device.key } });
+            opened.status.should.equal(0, opened.stderr);
+            JSON.parse(opened.stdout).should.eql({ SEQN: 160, ack: true, lost: 8 });
+            (await rows(db, "AUTH")).pop().should.containEql({ dataSEQN: 160, dataValue: 300 });
+
+            // The request opens as a request only, and only for its device.
+            const request = await cli(["open", "--id", "AUTH", body], { env: { WSN_KEY: device.key } });
+            JSON.parse(request.stdout).should.eql({ data: { value: 300 }, SEQN: 160 });
+            for (const args of [["--id", "AUTX"], ["--id", "AUTH", "--direction", "reply"]]) {
+                const refused = await cli(["open"].concat(args, [body]), { env: { WSN_KEY: device.key } });
+                refused.status.should.equal(1);
+                refused.stderr.should.match(/cannot open: wrong key, device id or direction/);
+            }
+            const noId = await cli(["open", body], { env: { WSN_KEY: device.key } });
+            noId.status.should.equal(1);
+            noId.stderr.should.match(/authenticated format.*give the device id with --id/);
+            const asRaw = await cli(["open", "--format", "raw", body], { env: { WSN_KEY: device.key } });
+            asRaw.status.should.equal(1);
+            asRaw.stderr.should.match(/not in the raw format/);
+            const legacy = await cli(["open", "--format", "auth", (await cli(["seal", "--seqn", "1"], { env: { WSN_KEY: device.key } })).stdout], { env: { WSN_KEY: device.key } });
+            legacy.status.should.equal(1);
+            legacy.stderr.should.match(/not in the auth format/);
         });
     });
 });

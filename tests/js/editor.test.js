@@ -12,9 +12,9 @@
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const http = require("http");
 const should = require("should");
-const CryptoJS = require("crypto-js");
+const device = require("./helpers/device.js");
+const { request } = require("./helpers/http.js");
 const { chromium } = require("playwright-core");
 const backend = require("../../scripts/lib/backend.js");
 
@@ -30,30 +30,9 @@ const FIXED_KEY = "603DEB1015CA71BE2B73AEF0857D7781";
 const PACKAGE = backend.PACKAGE_NAME;
 const EXAMPLE = require("../../examples/wsn-sqlite.json");
 
-function b64json(message) { return Buffer.from(JSON.stringify(message)).toString("base64"); }
-function seal(message, key) { return { msg: CryptoJS.AES.encrypt(b64json(message), key).toString() }; }
-function open(ciphertext, key) {
-    const inner = CryptoJS.AES.decrypt(ciphertext, key).toString(CryptoJS.enc.Utf8);
-    return JSON.parse(Buffer.from(inner, "base64").toString());
-}
-
-function request(port, method, urlPath, body) {
-    return new Promise(function (resolve, reject) {
-        const data = body === undefined ? null : JSON.stringify(body);
-        const req = http.request({
-            host: "127.0.0.1", port, method, path: urlPath, timeout: 10000,
-            headers: data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {}
-        }, function (res) {
-            let text = "";
-            res.setEncoding("utf8");
-            res.on("data", function (d) { text += d; });
-            res.on("end", function () { resolve({ status: res.statusCode, text }); });
-        });
-        req.on("error", reject);
-        req.on("timeout", function () { req.destroy(new Error(`${method} ${urlPath}: no answer in 10 s`)); });
-        req.end(data || undefined);
-    });
-}
+// The device side: the passphrase format with crypto-js (tests/js/helpers/device.js).
+function seal(message, key) { return JSON.parse(device.passphraseBody(message, key)); }
+function open(text, key) { return device.openReply(text, key).message; }
 
 /** The first node of `type` wired after the http in node for `method url` in the example flows. */
 function nodeOnEndpoint(method, url, type) {

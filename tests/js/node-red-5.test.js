@@ -12,38 +12,17 @@
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const http = require("http");
 const should = require("should");
-const CryptoJS = require("crypto-js");
+const device = require("./helpers/device.js");
+const { request } = require("./helpers/http.js");
 const backend = require("../../scripts/lib/backend.js");
 const { ensureNodeRed5 } = require("../../scripts/lib/node-red-5.js");
 
 const DEVICE = { id: "12FA", key: "2B7E151628AED2A6ABF7158809CF4F3C", seqn: 0 };
 
-function b64json(message) { return Buffer.from(JSON.stringify(message)).toString("base64"); }
-function seal(message) { return { msg: CryptoJS.AES.encrypt(b64json(message), DEVICE.key).toString() }; }
-function open(ciphertext) {
-    const inner = CryptoJS.AES.decrypt(ciphertext, DEVICE.key).toString(CryptoJS.enc.Utf8);
-    return JSON.parse(Buffer.from(inner, "base64").toString());
-}
-
-function request(port, method, urlPath, body) {
-    return new Promise(function (resolve, reject) {
-        const data = body === undefined ? null : JSON.stringify(body);
-        const req = http.request({
-            host: "127.0.0.1", port, method, path: urlPath, timeout: 10000,
-            headers: data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {}
-        }, function (res) {
-            let text = "";
-            res.setEncoding("utf8");
-            res.on("data", function (d) { text += d; });
-            res.on("end", function () { resolve({ status: res.statusCode, text }); });
-        });
-        req.on("error", reject);
-        req.on("timeout", function () { req.destroy(new Error(`${method} ${urlPath}: no answer in 10 s`)); });
-        req.end(data || undefined);
-    });
-}
+// The device side: the passphrase format with crypto-js (tests/js/helpers/device.js).
+function seal(message) { return JSON.parse(device.passphraseBody(message, DEVICE.key)); }
+function open(text) { return device.openReply(text, DEVICE.key).message; }
 
 describe("Node-RED 5 on Node 22 (packed tarball, shipped flows, sqlite built for Node 22)", function () {
     let runtime = null;

@@ -1,6 +1,6 @@
 "use strict";
 
-const { parse, format } = require("../options.js");
+const { parse, format, CIPHER_FORMATS } = require("../options.js");
 const { keyFromOptions, checkKeyFor } = require("../keys.js");
 const { readInput } = require("../input.js");
 const { wasm } = require("../core.js");
@@ -16,7 +16,8 @@ Encrypts TEXT (or standard input, less one trailing newline) exactly as given:
                         OpenSSL "Salted__" base64 string
   raw:                  {"iv","data"}: AES-CBC with the hex KEY and a fresh IV
 This is the bare cipher. The messages devices send also base64-encode their
-JSON before encryption, as the firmware does: make those with seal.
+JSON before encryption, as the firmware does: make those with seal, which
+also makes the authenticated format (seal --format auth).
 
 Options:
   --key KEY     the key or passphrase; or set the WSN_KEY environment variable
@@ -33,7 +34,7 @@ Example:
 
     async run(argv) {
         const { values, positionals } = parse(this, argv);
-        const wireFormat = format(values);
+        const wireFormat = format(values, CIPHER_FORMATS);
         const key = checkKeyFor(wireFormat, keyFromOptions(values));
         const text = await readInput(positionals, "the text");
         out(wireFormat === "raw" ? JSON.stringify(wasm().encryptRaw(text, key)) : wasm().encrypt(text, key));

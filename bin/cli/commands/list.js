@@ -5,22 +5,25 @@ const { listDevices } = require("../devices.js");
 const { withDatabase } = require("../sqlite.js");
 const { out, note, json } = require("../output.js");
 
+const NUMERIC = new Set([1, 2]);
+
 function table(rows) {
-    const header = ["DEVICE", "SEQN", "ROWS", "LAST DATA"];
-    const cells = rows.map((r) => [r.id, String(r.seqn), String(r.rows), r.lastData || "-"]);
+    const header = ["DEVICE", "SEQN", "ROWS", "LAST DATA", "FORMATS"];
+    const cells = rows.map((r) => [r.id, String(r.seqn), String(r.rows), r.lastData || "-", r.formats || "-"]);
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-    const line = (c) => c.map((cell, i) => (i === 1 || i === 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ").trimEnd();
+    const line = (c) => c.map((cell, i) => (NUMERIC.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ").trimEnd();
     return [line(header)].concat(cells.map(line)).join("\n");
 }
 
 module.exports = {
     name: "list",
-    summary: "list the devices in the database: ids, SEQNs and data rows, never keys",
+    summary: "list the devices in the database: ids, SEQNs, data rows and formats, never keys",
     usage: `Usage: wsn-crypto list --db FILE [--json]
 
 Lists the devices in the database with their stored SEQN, the number of
-data rows and the date of the last one. Keys are never shown (they are not
-even read).
+data rows, the date of the last one and the wire formats each may use
+("auth" alone: only the authenticated format; "-" for a database made
+before per-device formats). Keys are never shown (they are not even read).
 
 Options:
   --db FILE     the database file (required)

@@ -1,11 +1,13 @@
 "use strict";
 
-const { parse } = require("../options.js");
-const { keyFromOptions } = require("../keys.js");
+const { parse, FORMATS } = require("../options.js");
+const { keyFromOptions, checkId } = require("../keys.js");
 const { readInput } = require("../input.js");
 const { openBody, isUnopenable } = require("../core.js");
-const { CliError } = require("../errors.js");
+const { CliError, usageError } = require("../errors.js");
 const { out } = require("../output.js");
+
+const DIRECTIONS = ["request", "reply"];
 
 /** A backend error reply such as {"error":"replay"} is plain JSON, not sealed. */
 function backendError(text) {
@@ -17,41 +19,69 @@ function backendError(text) {
     }
 }
 
+function oneOf(values, name, choices) {
+    if (values[name] !== undefined && !choices.includes(values[name])) {
+        throw usageError(`--${name} must be one of: ${choices.join(", ")}`);
+    }
+    return values[name];
+}
+
 module.exports = {
     name: "open",
     summary: "turn a request or reply body back into its JSON message",
-    usage: `Usage: wsn-crypto open --key KEY [BODY]
+    usage: `Usage: wsn-crypto open --key KEY [--id ID] [--format F] [--direction D] [BODY]
 
 Opens BODY (or standard input) with the device key and prints the JSON
 message inside. BODY is anything of the protocol: a request body
-({"msg":"U2FsdGVkX1..."} or {"iv","data"}) or a backend reply (the bare
-"U2FsdGVkX1..." text of a passphrase-format reply, or {"iv","data"}).
+({"msg":"U2FsdGVkX1..."}, {"iv","data"} or {"auth"}) or a backend reply (the
+bare "U2FsdGVkX1..." text of a passphrase-format reply, {"iv","data"} or
+{"auth"}). An {"auth"} body opens only if its tag holds for the key, the
+device id and the direction it was made in.
 
 Options:
-  --key KEY     the device key; or set the WSN_KEY environment variable
-  -h, --help    show this help
+  --key KEY       the device key; or set the WSN_KEY environment variable
+  --id ID         the device id (required for {"auth"} bodies)
+  --format F      open only a body of this format (passphrase, raw or auth):
+                  any other is refused, as an auth-only device's backend does
+  --direction D   request (made by a device) or reply (made by the backend),
+                  for {"auth"} bodies; by default either, whichever the tag
+                  holds for
+  -h, --help      show this help
 
-Example:
-  curl -s http://127.0.0.1:1880/wsn/12FA | wsn-crypto open --key 2B7E151628AED2A6ABF7158809CF4F3C`,
+Examples:
+  curl -s http://127.0.0.1:1880/wsn/12FA | wsn-crypto open --key 2B7E151628AED2A6ABF7158809CF4F3C
+  curl -s 'http://127.0.0.1:1880/wsn/12FA?nonce=n1' |
+      wsn-crypto open --key 2B7E151628AED2A6ABF7158809CF4F3C --format auth --id 12FA`,
     options: {
-        key: { type: "string" }
+        key: { type: "string" },
+        id: { type: "string" },
+        format: { type: "string" },
+        direction: { type: "string" }
     },
     positionals: true,
 
     async run(argv) {
         const { values, positionals } = parse(this, argv);
+        const format = oneOf(values, "format", FORMATS);
+        const direction = oneOf(values, "direction", DIRECTIONS);
+        const deviceId = values.id !== undefined ? checkId(values.id) : undefined;
         const key = keyFromOptions(values);
         const body = await readInput(positionals, "the body");
         let opened;
         try {
-            opened = openBody(body, key);
+            opened = openBody(body, key, { deviceId, direction, formats: format });
         } catch (error) {
             const code = isUnopenable(error) && backendError(body);
             if (code) {
                 throw new CliError(`this is an error reply from the backend, not a sealed message: ${code}`);
             }
+            if (error.code === "format_not_allowed") {
+                throw new CliError(`this body is not in the ${format} format (--format ${format} refuses the others)`);
+            }
             if (isUnopenable(error)) {
-                throw new CliError("cannot open: wrong key, or not a message of this protocol");
+                throw new CliError(deviceId === undefined
+                    ? "cannot open: wrong key, or not a message of this protocol"
+                    : "cannot open: wrong key, device id or direction, a tampered body, or not a message of this protocol");
             }
             throw error;
         }

@@ -1,7 +1,7 @@
 "use strict";
 
 const path = require("path");
-const { integer, required, parse } = require("../options.js");
+const { integer, required, parse, formatList } = require("../options.js");
 const { KEY_BITS, generateKey, generateId, checkDeviceKey, checkId } = require("../keys.js");
 const { createSchema, addDevice, rotateKey, exists } = require("../devices.js");
 const { withDatabase } = require("../sqlite.js");
@@ -13,7 +13,7 @@ const GENERATED_ID_ATTEMPTS = 10;
 module.exports = {
     name: "provision",
     summary: "add a device to the SQLite database and print its new key, once",
-    usage: `Usage: wsn-crypto provision --db FILE [--id ID] [--key KEY | --bits N] [--rotate] [--json]
+    usage: `Usage: wsn-crypto provision --db FILE [--id ID] [--key KEY | --bits N] [--formats LIST] [--rotate] [--json]
 
 Adds a device to the backend's SQLite database with SEQN 0 and prints its
 key. This is the only time the key is shown (list never shows keys): put it
@@ -27,18 +27,27 @@ Options:
   --key KEY     the device key, 32, 48 or 64 hex digits
                 (default: a fresh random key from the OS's secure generator)
   --bits N      size of a generated key: 128 (default), 192 or 256
-  --rotate      give an existing device a new key; its SEQN stays, so
-                messages made with the old key can never be replayed
-  --json        print {"id", "key", "seqn"} as JSON
+  --formats LIST
+                the wire formats the device may use, comma-separated:
+                auth for a device that speaks only the authenticated
+                format (the backend then refuses the others with 403),
+                or e.g. passphrase,raw,auth (default: the table's
+                default, every format)
+  --rotate      give an existing device a new key (and --formats, if
+                given); its SEQN stays, so messages made with the old key
+                can never be replayed
+  --json        print {"id", "key", "seqn", "formats"} as JSON
   -h, --help    show this help
 
-Example:
-  wsn-crypto provision --db ~/.node-red/wsn.db --id 12FA`,
+Examples:
+  wsn-crypto provision --db ~/.node-red/wsn.db --id 12FA
+  wsn-crypto provision --db ~/.node-red/wsn.db --id 7F3A --formats auth`,
     options: {
         db: { type: "string" },
         id: { type: "string" },
         key: { type: "string" },
         bits: { type: "string" },
+        formats: { type: "string" },
         rotate: { type: "boolean" },
         json: { type: "boolean" }
     },
@@ -54,27 +63,30 @@ Example:
         if (!KEY_BITS.includes(bits)) { throw usageError("--bits must be 128, 192 or 256"); }
         if (values.rotate && values.id === undefined) { throw usageError("--rotate needs the --id of the device"); }
         const key = values.key !== undefined ? checkDeviceKey(values.key) : generateKey(bits);
+        const formats = values.formats !== undefined ? formatList(values.formats, "formats") : undefined;
         let id = values.id !== undefined ? checkId(values.id) : undefined;
 
-        const seqn = await withDatabase(db, "create", async function (database) {
+        const state = await withDatabase(db, "create", async function (database) {
             await createSchema(database);
-            if (values.rotate) { return rotateKey(database, id, key); }
+            if (values.rotate) { return rotateKey(database, id, key, formats); }
             if (id === undefined) {
                 for (let attempt = 0; attempt < GENERATED_ID_ATTEMPTS && id === undefined; attempt++) {
                     const candidate = generateId();
                     if (!(await exists(database, candidate))) { id = candidate; }
                 }
             }
-            return addDevice(database, id, key);
+            return addDevice(database, id, key, formats);
         });
+        const { seqn } = state;
 
         if (values.json) {
-            json({ id, key, seqn });
+            json({ id, key, seqn, formats: state.formats });
         } else {
             out(`device ${id}`);
             out(`key    ${key}`);
         }
-        note(`${values.rotate ? "new key for" : "provisioned"} device ${id} in ${path.resolve(db)}, SEQN ${seqn}; ` +
+        const allowed = state.formats === null ? "" : `, formats ${state.formats}`;
+        note(`${values.rotate ? "new key for" : "provisioned"} device ${id} in ${path.resolve(db)}, SEQN ${seqn}${allowed}; ` +
             "the key is shown only this once: store it on the device now.");
         return 0;
     }

@@ -40,13 +40,20 @@ with n counting up from the stored SEQN + 1, and checks that each encrypted
 acknowledgement decrypts with the key and names the SEQN sent. Prints a
 summary: sent, acknowledged, rejected, failed, latency p50/p99.
 
+In the auth format the SEQN is read with a fresh random nonce
+(GET /wsn/:id?nonce=N) and trusted only if the reply's tag holds and it
+echoes that nonce; every acknowledgement must carry a valid tag too.
+
 Options:
   --url URL          the backend (default ${DEFAULT_URL})
   --id ID            the device id (required)
   --key KEY          the device key; or set the WSN_KEY environment variable
   --db FILE          read the key from the backend's database instead
   --format F         passphrase (default): body {"msg":"U2FsdGVkX1..."};
-                     raw: body {"iv","data"}, as the ESP8266 firmware sends
+                     raw: body {"iv","data"}, as the ESP8266 firmware sends;
+                     auth: body {"auth"}, the authenticated format (needs a
+                     hex key; the only one a device provisioned with
+                     --formats auth may use)
   --count N          messages to send (default: the number of values, or 1)
   --value V          a value to send; repeat it, or list values after the
                      options. They are used in turn; numbers and JSON are
@@ -65,12 +72,14 @@ Options:
 
 Progress is shown on stderr when it is a terminal. The run stops at the
 first error that every later message would meet too: backend unreachable,
-unknown device, wrong key. Exit status: 0 when every message was
-acknowledged, 1 otherwise, 2 for bad arguments, 130 when interrupted.
+unknown device, wrong key, a format the device may not use (403). Exit
+status: 0 when every message was acknowledged, 1 otherwise, 2 for bad
+arguments, 130 when interrupted.
 
 Examples:
   WSN_KEY=2B7E151628AED2A6ABF7158809CF4F3C wsn-crypto send --id 12FA 300
-  wsn-crypto send --db wsn.db --id 12FA --count 50 --format raw`,
+  wsn-crypto send --db wsn.db --id 12FA --count 50 --format raw
+  wsn-crypto send --db wsn.db --id 7F3A --count 20 --format auth`,
     options: {
         url: { type: "string" },
         id: { type: "string" },

@@ -1,0 +1,153 @@
+-- wsn-crypto schema for MariaDB (10.10 or later, for RANDOM_BYTES in the
+-- flows; tested with Debian's 10.11), the database of flows/wsn-mysql.json. Idempotent: run it again after an
+-- upgrade. Apply it with the command-line client (it uses DELIMITER):
+--   mariadb wsn < flows/schema-mysql.sql
+--
+-- Ids and keys are VARCHAR in utf8mb4 with the collation utf8mb4_nopad_bin,
+-- so they are kept and compared exactly as provisioned: a case-insensitive
+-- collation would let a request for "12fa" reach device "12FA", and a PAD
+-- SPACE one (utf8mb4_bin among them) would let "12FA " reach it. On MySQL 8
+-- use utf8mb4_0900_bin, its binary NO PAD collation, in place of
+-- utf8mb4_nopad_bin throughout.
+
+CREATE TABLE IF NOT EXISTS Devices (
+    deviceID  VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
+    deviceKey VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
+    deviceSQN BIGINT NOT NULL DEFAULT 0,
+    -- Wire formats the device may use, comma-separated: "auth" alone moves a
+    -- device to the authenticated format and out of the legacy ones.
+    deviceFormats VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT 'passphrase,raw,auth',
+    PRIMARY KEY (deviceID)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_nopad_bin;
+
+-- One outstanding reset challenge per device, issued by GET /wsn/:id?nonce=...
+-- and good for one reset until it expires or the device's SEQN moves (the
+-- procedures below withdraw it). Times are the database server's clock, so
+-- every Node-RED instance agrees on them.
+CREATE TABLE IF NOT EXISTS Challenges (
+    deviceID  VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
+    challenge CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    expires   BIGINT NOT NULL,       -- milliseconds since the epoch, the server's clock
+    PRIMARY KEY (deviceID)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_nopad_bin;
+
+CREATE TABLE IF NOT EXISTS Data (
+    dataID    BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+    deviceID  VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
+    dataDate  DATETIME(3) NOT NULL,      -- UTC, the database server's clock
+    dataValue DOUBLE NULL,               -- data.value when it is a number
+    dataSEQN  BIGINT NOT NULL,
+    dataLost  BIGINT NOT NULL DEFAULT 0, -- messages missing between the previous SEQN and this one
+    -- The whole data object as the flow wrote it, so multi-field sensors lose
+    -- nothing. LONGTEXT with a check rather than JSON: MySQL's JSON type
+    -- would rewrite the text.
+    dataJSON  LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL CHECK (JSON_VALID(dataJSON)),
+    PRIMARY KEY (dataID),
+    UNIQUE KEY Data_by_device_seqn (deviceID, dataSEQN),
+    KEY Data_by_device_date (deviceID, dataDate)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_nopad_bin;
+
+-- The two writes of the flows are procedures, each answering one row
+-- (outcome, seqn, lost): storing a message (POST /data) and setting the SEQN
+-- (POST /wsn).
+--
+-- Why procedures: the SQLite flows store a message in one INSERT ... SELECT
+-- whose trigger advances Devices.deviceSQN, and withdraw a reset challenge by
+-- a trigger on Devices; MariaDB and MySQL refuse a trigger that writes a table
+-- its triggering statement reads (error 1442), and the mysql node sends each
+-- message's query on whichever pooled connection is free, so a transaction
+-- cannot span two of its messages. One CALL is one message, one connection
+-- and one transaction.
+--
+-- Why they are atomic under concurrency, also across several Node-RED
+-- instances on the same database: the locking read takes the device row's
+-- exclusive lock and reads the latest committed SEQN (not the transaction's
+-- snapshot); every other store or reset of that device waits for the lock
+-- until this transaction ends. The conditional UPDATE is the compare-and-set;
+-- the Data row is inserted and the challenge withdrawn in the same
+-- transaction, committed before the outcome is answered, so an acknowledged
+-- message is always stored, N copies of one request store one row, and a
+-- challenge is good for one reset. Any error rolls everything back and
+-- reaches the flow's Catch node (500).
+DROP PROCEDURE IF EXISTS wsn_store;
+DROP PROCEDURE IF EXISTS wsn_reset;
+
+DELIMITER //
+CREATE PROCEDURE wsn_store(
+    IN p_id    VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin,
+    IN p_seqn  BIGINT,
+    IN p_value DOUBLE,
+    IN p_json  LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_stored BIGINT DEFAULT NULL;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
+
+    START TRANSACTION;
+    SELECT deviceSQN INTO v_stored FROM Devices WHERE deviceID = p_id FOR UPDATE;
+    UPDATE Devices SET deviceSQN = p_seqn WHERE deviceID = p_id AND deviceSQN < p_seqn;
+    IF ROW_COUNT() = 1 THEN
+        INSERT INTO Data (deviceID, dataDate, dataValue, dataSEQN, dataLost, dataJSON)
+        VALUES (p_id, UTC_TIMESTAMP(3), p_value, p_seqn, p_seqn - v_stored - 1, p_json);
+        DELETE FROM Challenges WHERE deviceID = p_id;
+        COMMIT;
+        SELECT 'stored' AS outcome, p_seqn AS seqn, p_seqn - v_stored - 1 AS lost;
+    ELSE
+        ROLLBACK;
+        -- Refused: replay if the SEQN that won is the message's own, stale
+        -- if it is above it; unknown if the device is gone.
+        SELECT CASE WHEN v_stored IS NULL THEN 'unknown'
+                    WHEN v_stored = p_seqn THEN 'replay'
+                    ELSE 'stale' END AS outcome,
+               v_stored AS seqn, 0 AS lost;
+    END IF;
+END//
+
+-- Setting the SEQN: forward only unless p_any (the decrypt node's "any"
+-- policy); a request in the authenticated format (p_auth) must also carry
+-- the device's current, unexpired challenge. Refusals as the SQLite flows
+-- tell them: replay if the SEQN is the stored one, stale if below it (unless
+-- p_any), else bad_challenge; unknown if the device is gone.
+CREATE PROCEDURE wsn_reset(
+    IN p_id        VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin,
+    IN p_seqn      BIGINT,
+    IN p_any       TINYINT,
+    IN p_auth      TINYINT,
+    IN p_challenge VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_stored BIGINT DEFAULT NULL;
+    DECLARE v_challenged TINYINT DEFAULT 1;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
+
+    START TRANSACTION;
+    SELECT deviceSQN INTO v_stored FROM Devices WHERE deviceID = p_id FOR UPDATE;
+    IF p_auth <> 0 THEN
+        SET v_challenged = EXISTS (SELECT 1 FROM Challenges
+            WHERE deviceID = p_id AND challenge = p_challenge AND expires > CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED));
+    END IF;
+    IF v_stored IS NOT NULL AND (v_stored < p_seqn OR p_any <> 0) AND v_challenged THEN
+        UPDATE Devices SET deviceSQN = p_seqn WHERE deviceID = p_id;
+        DELETE FROM Challenges WHERE deviceID = p_id;
+        COMMIT;
+        SELECT 'stored' AS outcome, p_seqn AS seqn, 0 AS lost;
+    ELSE
+        ROLLBACK;
+        SELECT CASE WHEN v_stored IS NULL THEN 'unknown'
+                    WHEN v_stored = p_seqn THEN 'replay'
+                    WHEN v_stored > p_seqn AND p_any = 0 THEN 'stale'
+                    ELSE 'bad_challenge' END AS outcome,
+               v_stored AS seqn, 0 AS lost;
+    END IF;
+END//
+DELIMITER ;
