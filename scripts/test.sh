@@ -16,6 +16,8 @@ bash scripts/build.sh
 # and Node-RED 5 in a cache of their own. Both install once and are reused.
 bash scripts/lib/ensure-chromium.sh
 node scripts/lib/node-red-5.js
+# The MySQL suite runs a private MariaDB server; Debian's package, once.
+node scripts/lib/mariadb.js install
 
 # Runs a suite, keeps its whole output in $log_dir/<name>.log and shows the
 # lines that `filter` selects; returns the suite's own exit status.
