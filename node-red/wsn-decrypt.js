@@ -50,7 +50,7 @@ module.exports = function (RED) {
                 }
 
                 const binding = deviceBinding(RED, node, msg);
-                const opened = wasm.open(body, key, definedOptions(binding));
+                const opened = wasm.open(body, key, definedOptions({ deviceId: binding.deviceId, formats: binding.formats }));
                 const wsn = { format: opened.format, policy: node.policy, deviceId: binding.deviceId, key: redactedKey(key) };
                 if (node.policy !== "none") {
                     const accepted = wasm.checkSequence(opened.message, Number(stored), { policy: node.policy });

@@ -11,14 +11,13 @@ module.exports = function (RED) {
      * auth when it sends a ?nonce to have echoed); else in the first format
      * the device may use, passphrase first as in the original flows.
      */
-    function replyFormat(node, msg, formats) {
+    function replyFormat(node, msg, allowed) {
         if (node.format !== "auto") { return node.format; }
         if (msg.wsn && WIRE_FORMATS.includes(msg.wsn.format)) { return msg.wsn.format; }
         const query = (msg.req && msg.req.query) || {};
         if (WIRE_FORMATS.includes(query.format)) { return query.format; }
         if (typeof query.nonce === "string") { return "auth"; }
-        const allowed = formats ? formats.split(",").map((f) => f.trim()) : WIRE_FORMATS;
-        return WIRE_FORMATS.find((f) => allowed.includes(f)) || "passphrase";
+        return WIRE_FORMATS.find((f) => (allowed || WIRE_FORMATS).includes(f)) || "passphrase";
     }
 
     function WsnEncryptNode(config) {
@@ -40,8 +39,8 @@ module.exports = function (RED) {
                     throw wsnError("unknown_device", "no key or no message for this device");
                 }
                 const binding = deviceBinding(RED, node, msg);
-                const format = replyFormat(node, msg, binding.formats);
-                if (binding.formats && !binding.formats.split(",").map((f) => f.trim()).includes(format)) {
+                const format = replyFormat(node, msg, binding.allowed);
+                if (binding.allowed && !binding.allowed.includes(format)) {
                     throw wsnError("format_not_allowed", "this device may not use this format");
                 }
                 const deviceId = (msg.wsn && msg.wsn.deviceId) || binding.deviceId;

@@ -135,15 +135,18 @@ function reject(node, counter, msg, send, done, error) {
 
 /**
  * The device id (for the authenticated format) and the formats the device
- * may use, read from the node's configured message properties: a string,
- * or undefined where the message has none.
+ * may use (as the wasm module's comma-separated option, and as a list), read
+ * from the node's configured message properties; undefined where the
+ * message has none.
  */
 function deviceBinding(RED, node, msg) {
     const id = messageProperty(RED, msg, node.deviceId);
     const formats = messageProperty(RED, msg, node.formats);
+    const listed = typeof formats === "string" && formats.length > 0 ? formats : undefined;
     return {
         deviceId: typeof id === "string" || typeof id === "number" ? String(id) : undefined,
-        formats: typeof formats === "string" && formats.length > 0 ? formats : undefined
+        formats: listed,
+        allowed: listed ? listed.split(",").map((f) => f.trim()) : undefined
     };
 }
 
