@@ -40,6 +40,9 @@ suite wasm '^(test result|running|error|failures|---- |panicked)' wasm-pack test
 echo "== fuzzing (${FUZZ_SECONDS:-20} s per target)"
 suite fuzz '.' bash scripts/fuzz.sh || status=1
 
+echo "== node-red-dev validate (the Node-RED scorecard) on the packed package"
+suite scorecard '^scorecard: (warning|failed|no failed)' bash scripts/validate-package.sh || status=1
+
 echo "== mocha (JavaScript)"
 suite mocha '.' node_modules/.bin/mocha --exit --timeout 180000 'tests/js/**/*.test.js' || status=1
 
