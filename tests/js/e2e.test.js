@@ -15,10 +15,7 @@ const should = require("should");
 const backend = require("../../scripts/lib/backend.js");
 const device = require("./helpers/device.js");
 
-// The article's device and its example request ({"SEQN":120} under its key).
-const ARTICLE = { id: "12FA", key: "2B7E151628AED2A6ABF7158809CF4F3C", seqn: 0 };
-const ARTICLE_SET_SEQN_BODY = "{\"msg\":\"U2FsdGVkX1+VRlCORJjs2mxxTljfcdu6Z7G8JVyFx7b+jaqKMLeBx4ecLQnjUOYp\"}";
-const FIRMWARE_MESSAGE = "{\"data\":{\"value\":-40}, \"SEQN\":4 , \"msg\":\"IT WORKS!!\" }";
+const { ARTICLE, ARTICLE_SET_SEQN_BODY, FIRMWARE_MESSAGE } = require("./helpers/article.js");
 
 const DEVICES = {
     article: ARTICLE,
