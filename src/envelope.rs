@@ -13,8 +13,7 @@ use crate::error::{Error, Result};
 use crate::json::{self, Member};
 
 /// The wire formats devices speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// CryptoJS/OpenSSL passphrase format; request body `{"msg":"U2FsdGVkX1..."}`.
     Passphrase,

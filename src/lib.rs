@@ -310,11 +310,9 @@ pub fn open(body: JsValue, key: JsValue, options: JsValue) -> core::result::Resu
 #[wasm_bindgen(js_name = checkSequence)]
 pub fn check_sequence(message: JsValue, stored: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
     let [policy] = NAMES.with(|names| self::options(&options, [&names.policy])).map_err(to_js)?;
-    let policy = match policy.as_deref() {
+    let policy = match policy {
         None => Policy::default(),
-        Some("forward-only") => Policy::ForwardOnly,
-        Some("any") => Policy::Any,
-        Some(_) => return Err(to_js(Error::BadOptions)),
+        Some(name) => Policy::from_name(&name).ok_or_else(|| to_js(Error::BadOptions))?,
     };
     let stored = stored
         .as_f64()

@@ -5,7 +5,6 @@
 //! the store must repeat it atomically (a conditional `UPDATE`/`INSERT`), as
 //! the shipped flows do.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -15,8 +14,7 @@ use crate::error::{Error, Result};
 pub const MAX_SEQN: u64 = (1 << 53) - 1;
 
 /// What to do with a SEQN that is not above the stored one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Policy {
     /// Take only a higher SEQN. Replay-safe; the default.
     #[default]
@@ -26,8 +24,19 @@ pub enum Policy {
     Any,
 }
 
+impl Policy {
+    /// Reads a policy name as options give it: `forward-only` or `any`.
+    pub fn from_name(name: &str) -> Option<Policy> {
+        match name {
+            "forward-only" => Some(Policy::ForwardOnly),
+            "any" => Some(Policy::Any),
+            _ => None,
+        }
+    }
+}
+
 /// A SEQN that passed the check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Accepted {
     /// The SEQN of the message.
     pub seqn: u64,
