@@ -44,7 +44,7 @@ echo "== node-red-dev validate (the Node-RED scorecard) on the packed package"
 suite scorecard '^scorecard: (warning|failed|no failed)' bash scripts/validate-package.sh || status=1
 
 echo "== mocha (JavaScript)"
-suite mocha '.' node_modules/.bin/mocha --exit --timeout 180000 'tests/js/**/*.test.js' || status=1
+suite mocha '.' node_modules/.bin/mocha 'tests/js/**/*.test.js' || status=1
 
 # One closing line over all suites (a count that is absent is zero).
 set +o pipefail

@@ -19,6 +19,17 @@ const settings = (extra) => `// Written by wsn-crypto's scripts/lib/backend.js.
 // "production"; it is read when Node-RED creates its apps, after this file.
 process.env.NODE_ENV = process.env.NODE_ENV || "production";
 const limits = require("${PACKAGE_NAME}/node-red/http-limits.js");
+// startNodeRed() waits for this message: HTTP In nodes add their routes one by
+// one while the flows start, so one route answering does not mean all do.
+if (process.send) {
+    try {
+        const path = require("path");
+        const util = require(require.resolve("@node-red/util", { paths: [path.dirname(require.main.filename)] }));
+        util.events.on("flows:started", function () { process.send({ wsn: "flows-started" }); });
+    } catch (err) {
+        process.send({ wsn: "no-events", reason: err.message });
+    }
+}
 module.exports = {
     uiHost: "127.0.0.1",
     uiPort: Number(process.env.PORT) || 1880,
@@ -196,10 +207,12 @@ function get(port, urlPath) {
 }
 
 /**
- * Starts Node-RED on 127.0.0.1:port and resolves once the flows answer.
+ * Starts Node-RED on 127.0.0.1:port and resolves once every flow has started
+ * and the server answers; `awaitFlows: false` awaits only the server (empty
+ * flows, deployed later through the admin API).
  * `nodeBinary` and `redJs` run another Node.js and Node-RED than this
  * checkout's (the Node-RED 5 on Node 22 test); both default to this one's.
- * Returns { port, child, log(), stop(signal) }.
+ * Returns { port, child, log(), nextFlowsStart(), stop(signal) }.
  */
 async function startNodeRed(options) {
     const port = options.port || await freePort();
@@ -213,7 +226,7 @@ async function startNodeRed(options) {
     const nodeBin = options.nodeBinary || process.execPath;
     const red = options.redJs || path.join(ROOT, "node_modules", "node-red", "red.js");
     const child = spawn(nodeBin, [red, "-u", options.dir, "-p", String(port)], {
-        env, stdio: options.inherit ? "inherit" : ["ignore", "pipe", "pipe"]
+        env, stdio: (options.inherit ? ["inherit", "inherit", "inherit"] : ["ignore", "pipe", "pipe"]).concat(["ipc"])
     });
     let output = "";
     if (!options.inherit) {
@@ -221,25 +234,46 @@ async function startNodeRed(options) {
         child.stderr.on("data", function (d) { output += d; });
     }
     let exited = false;
+    let flowsStarted = false;
+    let noEvents = null;
+    let waiting = [];
     child.on("exit", function () { exited = true; });
+    child.on("message", function (m) {
+        if (m && m.wsn === "flows-started") {
+            flowsStarted = true;
+            waiting.forEach((resolve) => resolve());
+            waiting = [];
+        }
+        if (m && m.wsn === "no-events") { noEvents = m.reason; }
+    });
+    // Only readiness travels on this channel; it must not keep this process alive.
+    child.channel.unref();
 
     const deadline = Date.now() + (options.timeoutMs || 60000);
-    // The flows are up once the GET endpoint answers with one of its own statuses.
+    // Ready once every flow has started and the HTTP server answers. With empty
+    // flows (a test that deploys through the admin API) only the server is awaited.
+    const flows = options.awaitFlows !== false;
     for (;;) {
         if (exited) { throw new Error(`Node-RED exited during start:\n${output}`); }
-        const status = await get(port, "/wsn/__probe__");
-        if (status === 404 || status === 200) { break; }
+        if (noEvents) { child.kill("SIGKILL"); throw new Error(`settings.js could not watch the flows start: ${noEvents}`); }
+        if (flowsStarted || !flows) {
+            // A path no flow routes: only the server answers it, and no flow logs it.
+            const status = await get(port, "/__ready__");
+            if (status !== 0) { break; }
+        }
         if (Date.now() > deadline) {
             child.kill("SIGKILL");
-            throw new Error(`Node-RED did not start in time:\n${output}`);
+            throw new Error(`Node-RED did not start in time${flows && !flowsStarted ? " (its flows never started)" : ""}:\n${output}`);
         }
-        await new Promise((r) => setTimeout(r, 200));
+        await new Promise((r) => setTimeout(r, 100));
     }
 
     return {
         port,
         child,
         log: function () { return output; },
+        // Resolves when the flows next finish starting (after a deploy through the admin API).
+        nextFlowsStart: function () { return new Promise(function (resolve) { waiting.push(resolve); }); },
         stop: function (signal) {
             return new Promise(function (resolve) {
                 if (exited) { return resolve(); }

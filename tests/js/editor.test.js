@@ -222,9 +222,11 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
     });
 
     it("deploys, and the deployed flows use the fixed keys without writing them to flows.json", async function () {
+        const started = server.nextFlowsStart();
         await page.click("#red-ui-header-button-deploy");
         await page.locator(".red-ui-notification", { hasText: "Successfully deployed" }).waitFor();
         await page.locator(".red-ui-deploy-button-spinner").waitFor({ state: "hidden" });
+        await started; // HTTP In routes are added node by node while the flows start
         (await page.evaluate(function () { return RED.nodes.dirty(); })).should.be.false();
         await shot("deployed.png");
 

@@ -68,21 +68,20 @@ async function startInstance(name, deploy) {
         fs.writeFileSync(flowsFile, "[]\n");
     }
     await backend.prepareUserDir({ dir, install: tarball, flowsFile, extraModules: ["node-red-node-mysql"] });
-    const server = await backend.startNodeRed({ dir, env: database.env, logLevel: "debug" });
+    const server = await backend.startNodeRed({ dir, env: database.env, logLevel: "debug", awaitFlows: !deploy });
     server.base = `http://127.0.0.1:${server.port}`;
     instances.push(server);
     if (deploy) {
+        const started = server.nextFlowsStart();
         const res = await fetch(`${server.base}/admin/flows`, {
             method: "POST", headers: { "content-type": "application/json", "node-red-deployment-type": "full" },
             body: fs.readFileSync(path.join(backend.ROOT, "examples", "wsn-mysql.json"), "utf8")
         });
         [200, 204].should.containEql(res.status);
-        for (let tries = 0; ; tries++) {
-            const probe = await fetch(`${server.base}/wsn/__probe__`);
-            if (probe.status === 404 && (await probe.text()).includes("unknown_device")) { break; }
-            if (tries > 100) { throw new Error(`the deployed flows do not answer: ${probe.status}`); }
-            await new Promise((r) => setTimeout(r, 100));
-        }
+        await started;
+        const probe = await fetch(`${server.base}/wsn/__probe__`);
+        probe.status.should.equal(404);
+        (await probe.text()).should.containEql("unknown_device");
     }
     return server;
 }
