@@ -208,8 +208,7 @@ function get(port, urlPath) {
 
 /**
  * Starts Node-RED on 127.0.0.1:port and resolves once every flow has started
- * and the server answers; `awaitFlows: false` awaits only the server (empty
- * flows, deployed later through the admin API).
+ * (empty flows too) and the server answers.
  * `nodeBinary` and `redJs` run another Node.js and Node-RED than this
  * checkout's (the Node-RED 5 on Node 22 test); both default to this one's.
  * Returns { port, child, log(), nextFlowsStart(), stop(signal) }.
@@ -250,20 +249,19 @@ async function startNodeRed(options) {
     child.channel.unref();
 
     const deadline = Date.now() + (options.timeoutMs || 60000);
-    // Ready once every flow has started and the HTTP server answers. With empty
-    // flows (a test that deploys through the admin API) only the server is awaited.
-    const flows = options.awaitFlows !== false;
+    // Ready once every flow has started and the HTTP server answers: Node-RED may
+    // start its flows before or after it listens.
     for (;;) {
         if (exited) { throw new Error(`Node-RED exited during start:\n${output}`); }
         if (noEvents) { child.kill("SIGKILL"); throw new Error(`settings.js could not watch the flows start: ${noEvents}`); }
-        if (flowsStarted || !flows) {
+        if (flowsStarted) {
             // A path no flow routes: only the server answers it, and no flow logs it.
             const status = await get(port, "/__ready__");
             if (status !== 0) { break; }
         }
         if (Date.now() > deadline) {
             child.kill("SIGKILL");
-            throw new Error(`Node-RED did not start in time${flows && !flowsStarted ? " (its flows never started)" : ""}:\n${output}`);
+            throw new Error(`Node-RED did not start in time${flowsStarted ? "" : " (its flows never started)"}:\n${output}`);
         }
         await new Promise((r) => setTimeout(r, 100));
     }

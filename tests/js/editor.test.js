@@ -67,6 +67,28 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
     function notifications() {
         return page.locator(".red-ui-notification").allTextContents();
     }
+    /**
+     * Picks the "Device key" type from its typedInput menu, as a user does. The
+     * menu slides open; on a loaded machine a click during the slide can be
+     * lost (the menu stays open, the type unchanged), so the choice is made
+     * after the slide ends and, like a user would, made again if it did not take.
+     */
+    async function chooseKeyType(tray, value) {
+        const button = tray.locator(".form-row", { has: page.locator("#node-input-key") }).locator("button.red-ui-typedInput-type-select");
+        const option = page.locator(`.red-ui-typedInput-options a[value='${value}']`);
+        for (let attempt = 1; ; attempt++) {
+            if (!(await option.isVisible())) { await button.click(); }
+            await option.waitFor({ state: "visible" });
+            await page.waitForFunction(function () { return $(".red-ui-typedInput-options:animated").length === 0; });
+            await option.click();
+            try {
+                await page.waitForFunction(function (v) { return $("#node-input-key").typedInput("type") === v; }, value, { timeout: 3000 });
+                return;
+            } catch (err) {
+                if (attempt === 3) { throw err; }
+            }
+        }
+    }
     /** Closes the notifications (a click closes one) so that they hide nothing in the screenshots. */
     async function dismissNotifications() {
         const open = page.locator(".red-ui-notification");
@@ -165,8 +187,7 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
         (await tray.locator("#node-input-fixedKey").isVisible()).should.be.false();
 
         await tray.locator("#node-input-name").fill("Encrypt SEQN (fixed key)");
-        await tray.locator(".form-row", { has: page.locator("#node-input-key") }).locator("button.red-ui-typedInput-type-select").click();
-        await page.locator(".red-ui-typedInput-options a[value='cred']").click();
+        await chooseKeyType(tray, "cred");
         await tray.locator("#node-input-fixedKey").fill(FIXED_KEY);
         await tray.locator("#node-input-format").selectOption("passphrase");
         await shot("edit-encrypt.png");
@@ -187,8 +208,7 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
         (await tray.locator(".red-ui-tray-breadcrumbs").textContent()).should.match(/wsn decrypt/);
 
         await tray.locator("#node-input-name").fill("Decrypt (fixed key)");
-        await tray.locator(".form-row", { has: page.locator("#node-input-key") }).locator("button.red-ui-typedInput-type-select").click();
-        await page.locator(".red-ui-typedInput-options a[value='cred']").click();
+        await chooseKeyType(tray, "cred");
         await tray.locator("#node-input-fixedKey").fill(FIXED_KEY);
         await tray.locator("#node-input-maxLength").fill("4096");
         await shot("edit-decrypt.png");
