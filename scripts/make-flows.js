@@ -14,8 +14,9 @@ const path = require("path");
 const SQL = {
     device: "SELECT deviceKey, deviceSQN, deviceFormats FROM Devices WHERE deviceID = $id",
     deviceWithChallenge: "SELECT d.deviceKey, d.deviceSQN, d.deviceFormats, c.challenge\nFROM Devices d LEFT JOIN Challenges c ON c.deviceID = d.deviceID\nWHERE d.deviceID = $id",
-    // 128 bits from SQLite's randomblob (ChaCha20, seeded by the OS).
-    challenge: "INSERT INTO Challenges (deviceID, challenge, expires)\nSELECT deviceID, lower(hex(randomblob(16))), $expires FROM Devices WHERE deviceID = $id\nON CONFLICT (deviceID) DO UPDATE SET challenge = excluded.challenge, expires = excluded.expires",
+    // 128 bits from SQLite's randomblob (ChaCha20, seeded by the OS). Only a
+    // device allowed the auth format gets one (the others are answered 403).
+    challenge: "INSERT INTO Challenges (deviceID, challenge, expires)\nSELECT deviceID, lower(hex(randomblob(16))), $expires FROM Devices WHERE deviceID = $id\n  AND instr(',' || replace(deviceFormats, ' ', '') || ',', ',auth,') > 0\nON CONFLICT (deviceID) DO UPDATE SET challenge = excluded.challenge, expires = excluded.expires",
     // A reset in the authenticated format must carry the device's current
     // challenge; the schema's trigger withdraws it as the SEQN moves.
     reset: "UPDATE Devices SET deviceSQN = $seqn\nWHERE deviceID = $id AND (deviceSQN < $seqn OR $any = 1)\n  AND ($auth = 0 OR EXISTS (SELECT 1 FROM Challenges\n      WHERE deviceID = $id AND challenge = $challenge AND expires > $now))\nRETURNING deviceSQN",
@@ -48,8 +49,9 @@ const MYSQL_SQL = {
     device: "SELECT deviceKey, deviceSQN, deviceFormats FROM Devices WHERE deviceID = :id",
     deviceWithChallenge: "SELECT d.deviceKey, d.deviceSQN, d.deviceFormats, c.challenge FROM Devices d LEFT JOIN Challenges c ON c.deviceID = d.deviceID WHERE d.deviceID = :id",
     // 128 bits from RANDOM_BYTES (the server's TLS library); good for a minute
-    // on the database server's clock, which every instance shares.
-    challenge: "INSERT INTO Challenges (deviceID, challenge, expires) SELECT deviceID, LOWER(HEX(RANDOM_BYTES(16))), CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED) + 60000 FROM Devices WHERE deviceID = :id ON DUPLICATE KEY UPDATE challenge = VALUES(challenge), expires = VALUES(expires)",
+    // on the database server's clock, which every instance shares. Only for a
+    // device allowed the auth format.
+    challenge: "INSERT INTO Challenges (deviceID, challenge, expires) SELECT deviceID, LOWER(HEX(RANDOM_BYTES(16))), CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED) + 60000 FROM Devices WHERE deviceID = :id AND FIND_IN_SET('auth', REPLACE(deviceFormats, ' ', '')) > 0 ON DUPLICATE KEY UPDATE challenge = VALUES(challenge), expires = VALUES(expires)",
     // MariaDB refuses the SQLite flows' trigger tricks (error 1442): the
     // procedures in flows/schema-mysql.sql check the SEQN (and the challenge),
     // write and withdraw the challenge in one transaction and answer one row

@@ -50,6 +50,8 @@ describe("auth v1 end to end: a real Node-RED with the SQLite flows", function (
     this.timeout(120000);
     const AUTH_ONLY = { id: "A0A1", key: crypto.randomBytes(16).toString("hex"), seqn: 0, formats: "auth" };
     const ANY = { id: "A0A2", key: crypto.randomBytes(16).toString("hex"), seqn: 0 };
+    // Spaces in the list as a hand-edited row might have them; the nodes trim them.
+    const LEGACY = { id: "A0A3", key: crypto.randomBytes(16).toString("hex"), seqn: 0, formats: "passphrase, raw" };
     let dir;
     let db;
     let server;
@@ -58,7 +60,7 @@ describe("auth v1 end to end: a real Node-RED with the SQLite flows", function (
     before(async function () {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-auth-"));
         db = path.join(dir, "wsn.db");
-        await backend.prepareUserDir({ dir, db, install: "link", devices: [AUTH_ONLY, ANY] });
+        await backend.prepareUserDir({ dir, db, install: "link", devices: [AUTH_ONLY, ANY, LEGACY] });
         server = await backend.startNodeRed({ dir, db });
         base = `http://127.0.0.1:${server.port}`;
     });
@@ -80,6 +82,14 @@ describe("auth v1 end to end: a real Node-RED with the SQLite flows", function (
     }
     async function rows(id) {
         return backend.query(db, "SELECT dataSEQN FROM Data WHERE deviceID = ? ORDER BY dataSEQN", [id]);
+    }
+    /** backend.query opens the database read-only; this writes, as an operator would by hand. */
+    function write(sql, params) {
+        return new Promise(function (resolve, reject) {
+            const sqlite = require(path.join(backend.ROOT, "node_modules", "sqlite3"));
+            const handle = new sqlite.Database(db);
+            handle.run(sql, params, function (err) { handle.close(); if (err) { reject(err); } else { resolve(); } });
+        });
     }
     async function stored(id) {
         return (await backend.query(db, "SELECT deviceSQN FROM Devices WHERE deviceID = ?", [id]))[0].deviceSQN;
@@ -132,6 +142,21 @@ describe("auth v1 end to end: a real Node-RED with the SQLite flows", function (
         (await fetch(`${base}/wsn/${ANY.id}?nonce=${"x".repeat(65)}`)).status.should.equal(400);
     });
 
+    it("issues no challenge to a device whose formats exclude auth: its GET with a nonce is 403, nothing written", async function () {
+        const res = await fetch(`${base}/wsn/${LEGACY.id}?nonce=n`);
+        [res.status, await res.text()].should.eql([403, "{\"error\":\"format_not_allowed\"}"]);
+        (await backend.query(db, "SELECT count(*) AS n FROM Challenges WHERE deviceID = ?", [LEGACY.id]))[0].n.should.equal(0);
+        const plain = await fetch(`${base}/wsn/${LEGACY.id}`);
+        plain.status.should.equal(200);
+        device.openReply(await plain.text(), LEGACY.key).should.eql({ format: "passphrase", message: { SEQN: 0 } });
+        // The same list with auth in it, spaces and all, does get a challenge.
+        await write("UPDATE Devices SET deviceFormats = 'passphrase, auth' WHERE deviceID = ?", [LEGACY.id]);
+        const authed = await fetch(`${base}/wsn/${LEGACY.id}?nonce=n`);
+        authed.status.should.equal(200);
+        openReply(LEGACY, await authed.text()).challenge.should.match(/^[0-9a-f]{32}$/);
+        (await backend.query(db, "SELECT count(*) AS n FROM Challenges WHERE deviceID = ?", [LEGACY.id]))[0].n.should.equal(1);
+    });
+
     it("takes a reset only with the current challenge, once; a captured reset cannot be replayed", async function () {
         const challengeOf = async () => openReply(ANY, await (await fetch(`${base}/wsn/${ANY.id}?nonce=n`)).text()).challenge;
         let res = await post(`/wsn/${ANY.id}`, authBody(ANY, { SEQN: 50 }));
@@ -158,11 +183,7 @@ describe("auth v1 end to end: a real Node-RED with the SQLite flows", function (
     it("refuses an expired challenge and withdraws one when the SEQN moves", async function () {
         const challengeOf = async () => openReply(ANY, await (await fetch(`${base}/wsn/${ANY.id}?nonce=n`)).text()).challenge;
         let challenge = await challengeOf();
-        await new Promise(function (resolve, reject) {
-            const sqlite = require(path.join(backend.ROOT, "node_modules", "sqlite3"));
-            const handle = new sqlite.Database(db);
-            handle.run("UPDATE Challenges SET expires = 0 WHERE deviceID = ?", [ANY.id], function (err) { handle.close(); if (err) { reject(err); } else { resolve(); } });
-        });
+        await write("UPDATE Challenges SET expires = 0 WHERE deviceID = ?", [ANY.id]);
         let res = await post(`/wsn/${ANY.id}`, authBody(ANY, { SEQN: 70, challenge }));
         res.status.should.equal(403);
 

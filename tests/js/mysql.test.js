@@ -38,7 +38,9 @@ const DEVICES = {
     // The authenticated format: one device moved to it, one that may use any format.
     authOnly: { id: "A0A1", key: crypto.randomBytes(16).toString("hex"), seqn: 0, formats: "auth" },
     authAny: { id: "A0A2", key: crypto.randomBytes(16).toString("hex"), seqn: 0 },
-    authShared: { id: "A0A3", key: crypto.randomBytes(16).toString("hex"), seqn: 0 }
+    authShared: { id: "A0A3", key: crypto.randomBytes(16).toString("hex"), seqn: 0 },
+    // Kept out of the authenticated format (spaces as a hand-edited row might have them).
+    legacyOnly: { id: "A0A4", key: crypto.randomBytes(16).toString("hex"), seqn: 0, formats: "passphrase, raw" }
 };
 
 const FLOOD_COPIES = Number(process.env.WSN_E2E_FLOOD) || 500;
@@ -484,6 +486,16 @@ describe("MySQL flows on a real MariaDB", function () {
             (await send(a, { path: `/wsn/${dev.id}?nonce=${"x".repeat(65)}` })).status.should.equal(400);
             (await send(a, { path: "/wsn/NOPE?nonce=n" })).status.should.equal(404);
             (await db.query("SELECT * FROM Challenges WHERE deviceID = 'NOPE'", [], database.database)).should.eql([]);
+        });
+
+        it("issues no challenge to a device whose formats exclude auth: 403 format_not_allowed, nothing written; its plain GET answers", async function () {
+            const dev = DEVICES.legacyOnly;
+            const res = await send(a, { path: `/wsn/${dev.id}?nonce=n` });
+            [res.status, res.text].should.eql([403, "{\"error\":\"format_not_allowed\"}"]);
+            (await db.query("SELECT * FROM Challenges WHERE deviceID = ?", [dev.id], database.database)).should.eql([]);
+            const plain = await send(a, { path: `/wsn/${dev.id}` });
+            plain.status.should.equal(200, plain.text);
+            device.openReply(plain.text, dev.key).should.eql({ format: "passphrase", message: { SEQN: 0 } });
         });
 
         it("takes an authenticated reset only with the current challenge, once: 403 bad_challenge without it, 409 for its replay", async function () {
