@@ -510,19 +510,17 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
                 }
             },
             {
-                // PRODUCT BUG (minor, reported): a JSON string body answers
-                // {"error":"bad_json"} (the node parses the string again as
-                // JSON text) and 42/null/true answer {"error":"bad_request"},
-                // a code outside the documented set; both are the wrong shape.
+                // Regression: a JSON string body once answered bad_json (the
+                // node parsed the string again as JSON text) and 42/null/true
+                // an undocumented bad_request; http-limits.js answers them all.
                 name: "body a JSON scalar (string, number, null, boolean)", status: 400, code: "bad_format",
                 requests: async () => ["\"text\"", "42", "null", "true"].map((b) => post("/data/12FA", b))
             },
             {
-                // PRODUCT BUG (reported): {"msg": <array nested 4000 deep>}
-                // answers 500 server_error: serde_wasm_bindgen formats the
-                // unexpected value with wasm-bindgen's recursive debugString,
-                // which throws RangeError (stack overflow) through the wasm
-                // frames. See also the wear-out test at the end.
+                // Regression: {"msg": <array nested 4000 deep>} once answered
+                // 500 server_error: serde_wasm_bindgen formatted the value with
+                // wasm-bindgen's recursive debugString, which threw RangeError
+                // through the wasm frames. See also the wear-out test at the end.
                 name: "msg a deeply nested array (4000 levels)", status: 400, code: "bad_format",
                 requests: async () => [post("/data/12FA", "{\"msg\":" + "[".repeat(4000) + "]".repeat(4000) + "}")]
             },
@@ -725,9 +723,10 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
             after.should.eql(before);
         });
 
-        // PRODUCT BUG (reported): an id Express cannot percent-decode gets
-        // Express's default HTML error page with a stack trace and absolute
-        // paths (finalhandler shows the stack unless NODE_ENV=production).
+        // Express answers an id it cannot percent-decode itself, during route
+        // matching, before httpNodeMiddleware runs: its HTML error page, with a
+        // stack trace and absolute paths unless NODE_ENV=production (which the
+        // shipped settings set). What is asserted: a 4xx and no stack.
         it("undecodable percent-encoding in the id -> a 4xx without a stack trace, nothing stored", async function () {
             const before = await snapshot();
             const seqn = await next();
@@ -819,13 +818,12 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
             (await rowsOf(dev.id)).map((r) => r.dataSEQN).should.eql([1, 2]);
         });
 
-        // PRODUCT BUG (reported, severe): each body {"msg": <deeply nested
-        // array>} makes wasm.open throw a RangeError from wasm-bindgen's
-        // debugString through the wasm frames, which leaks the wasm shadow
-        // stack; after about 1,700 of them (about 20 MB of requests, each
-        // under the 16 KiB limit) every call into the module traps with
-        // "unreachable" and every device request answers 500 until Node-RED
-        // is restarted. Kept last: when it fails, it leaves the backend broken.
+        // Regression (was severe): each body {"msg": <deeply nested array>}
+        // made wasm.open throw a RangeError from wasm-bindgen's debugString
+        // through the wasm frames, leaking the wasm shadow stack; after about
+        // 1,700 of them every call into the module trapped with "unreachable"
+        // and every device request answered 500 until Node-RED restarted.
+        // Kept last: when it fails, it leaves the backend broken.
         it("thousands of deeply nested bodies do not wear out the backend: a valid message is still accepted", async function () {
             const dev = DEVICES.flood;
             const hostile = post(`/data/${dev.id}`, "{\"msg\":" + "[".repeat(6000) + "]".repeat(6000) + "}");
