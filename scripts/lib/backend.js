@@ -25,7 +25,10 @@ if (process.send) {
     try {
         const path = require("path");
         const util = require(require.resolve("@node-red/util", { paths: [path.dirname(require.main.filename)] }));
-        util.events.on("flows:started", function () { process.send({ wsn: "flows-started" }); });
+        // The starter may be gone by a later deploy: never let a send fail loudly.
+        util.events.on("flows:started", function () {
+            if (process.connected) { process.send({ wsn: "flows-started" }, function () {}); }
+        });
     } catch (err) {
         process.send({ wsn: "no-events", reason: err.message });
     }
