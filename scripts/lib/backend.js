@@ -108,16 +108,25 @@ async function createDatabase(file, devices, schema) {
     }
 }
 
-/** Runs one query on the database file (tests and the demo's checks). */
-function query(file, sql, params) {
+function once(file, mode, sql, params) {
     const sqlite = sqlite3();
     return new Promise(function (resolve, reject) {
-        const db = new sqlite.Database(file, sqlite.OPEN_READONLY);
+        const db = new sqlite.Database(file, sqlite[mode]);
         db.all(sql, params || [], function (err, rows) {
             db.close();
             if (err) { reject(err); } else { resolve(rows); }
         });
     });
+}
+
+/** Runs one query on the database file, read-only (tests and the demo's checks). */
+function query(file, sql, params) {
+    return once(file, "OPEN_READONLY", sql, params);
+}
+
+/** Runs one writing statement on the database file, as an operator would by hand (tests). */
+function write(file, sql, params) {
+    return once(file, "OPEN_READWRITE", sql, params);
 }
 
 function link(target, linkPath) {
@@ -286,4 +295,4 @@ async function startNodeRed(options) {
     };
 }
 
-module.exports = { ROOT, PACKAGE_NAME, createDatabase, query, prepareUserDir, packTarball, startNodeRed, freePort };
+module.exports = { ROOT, PACKAGE_NAME, createDatabase, query, write, prepareUserDir, packTarball, startNodeRed, freePort };

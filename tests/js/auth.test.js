@@ -83,14 +83,6 @@ describe("auth v1 end to end: a real Node-RED with the SQLite flows", function (
     async function rows(id) {
         return backend.query(db, "SELECT dataSEQN FROM Data WHERE deviceID = ? ORDER BY dataSEQN", [id]);
     }
-    /** backend.query opens the database read-only; this writes, as an operator would by hand. */
-    function write(sql, params) {
-        return new Promise(function (resolve, reject) {
-            const sqlite = require(path.join(backend.ROOT, "node_modules", "sqlite3"));
-            const handle = new sqlite.Database(db);
-            handle.run(sql, params, function (err) { handle.close(); if (err) { reject(err); } else { resolve(); } });
-        });
-    }
     async function stored(id) {
         return (await backend.query(db, "SELECT deviceSQN FROM Devices WHERE deviceID = ?", [id]))[0].deviceSQN;
     }
@@ -150,7 +142,7 @@ describe("auth v1 end to end: a real Node-RED with the SQLite flows", function (
         plain.status.should.equal(200);
         device.openReply(await plain.text(), LEGACY.key).should.eql({ format: "passphrase", message: { SEQN: 0 } });
         // The same list with auth in it, spaces and all, does get a challenge.
-        await write("UPDATE Devices SET deviceFormats = 'passphrase, auth' WHERE deviceID = ?", [LEGACY.id]);
+        await backend.write(db, "UPDATE Devices SET deviceFormats = 'passphrase, auth' WHERE deviceID = ?", [LEGACY.id]);
         const authed = await fetch(`${base}/wsn/${LEGACY.id}?nonce=n`);
         authed.status.should.equal(200);
         openReply(LEGACY, await authed.text()).challenge.should.match(/^[0-9a-f]{32}$/);
@@ -183,7 +175,7 @@ describe("auth v1 end to end: a real Node-RED with the SQLite flows", function (
     it("refuses an expired challenge and withdraws one when the SEQN moves", async function () {
         const challengeOf = async () => openReply(ANY, await (await fetch(`${base}/wsn/${ANY.id}?nonce=n`)).text()).challenge;
         let challenge = await challengeOf();
-        await write("UPDATE Challenges SET expires = 0 WHERE deviceID = ?", [ANY.id]);
+        await backend.write(db, "UPDATE Challenges SET expires = 0 WHERE deviceID = ?", [ANY.id]);
         let res = await post(`/wsn/${ANY.id}`, authBody(ANY, { SEQN: 70, challenge }));
         res.status.should.equal(403);
 
