@@ -67,6 +67,20 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
     function notifications() {
         return page.locator(".red-ui-notification").allTextContents();
     }
+    /** Opens a flow node's edit dialog with a double click, as a user does; answers the tray. */
+    async function openEditDialog(id, title) {
+        await flowNode(id).locator("rect.red-ui-flow-node").dblclick();
+        const tray = page.locator(".red-ui-tray");
+        await tray.locator("#node-input-name").waitFor({ state: "visible" });
+        (await tray.locator(".red-ui-tray-breadcrumbs").textContent()).should.match(title);
+        return tray;
+    }
+    /** Screenshots the dialog, then closes it with Done. */
+    async function saveEditDialog(tray, screenshot) {
+        await shot(screenshot);
+        await page.click("#node-dialog-ok");
+        await tray.waitFor({ state: "detached" });
+    }
     /**
      * Picks the "Device key" type from its typedInput menu, as a user does. The
      * menu slides open; on a loaded machine a click during the slide can be
@@ -180,19 +194,14 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
     });
 
     it("edits the wsn encrypt node and keeps its fixed key as a credential", async function () {
-        await flowNode(encryptOnGet.id).locator("rect.red-ui-flow-node").dblclick();
-        const tray = page.locator(".red-ui-tray");
-        await tray.locator("#node-input-name").waitFor({ state: "visible" });
-        (await tray.locator(".red-ui-tray-breadcrumbs").textContent()).should.match(/wsn encrypt/);
+        const tray = await openEditDialog(encryptOnGet.id, /wsn encrypt/);
         (await tray.locator("#node-input-fixedKey").isVisible()).should.be.false();
 
         await tray.locator("#node-input-name").fill("Encrypt SEQN (fixed key)");
         await chooseKeyType(tray, "cred");
         await tray.locator("#node-input-fixedKey").fill(FIXED_KEY);
         await tray.locator("#node-input-format").selectOption("passphrase");
-        await shot("edit-encrypt.png");
-        await page.click("#node-dialog-ok");
-        await tray.waitFor({ state: "detached" });
+        await saveEditDialog(tray, "edit-encrypt.png");
 
         const saved = await page.evaluate(function (id) {
             const n = RED.nodes.node(id);
@@ -202,18 +211,13 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
     });
 
     it("edits the wsn decrypt node, fixed key included", async function () {
-        await flowNode(decryptOnPost.id).locator("rect.red-ui-flow-node").dblclick();
-        const tray = page.locator(".red-ui-tray");
-        await tray.locator("#node-input-name").waitFor({ state: "visible" });
-        (await tray.locator(".red-ui-tray-breadcrumbs").textContent()).should.match(/wsn decrypt/);
+        const tray = await openEditDialog(decryptOnPost.id, /wsn decrypt/);
 
         await tray.locator("#node-input-name").fill("Decrypt (fixed key)");
         await chooseKeyType(tray, "cred");
         await tray.locator("#node-input-fixedKey").fill(FIXED_KEY);
         await tray.locator("#node-input-maxLength").fill("4096");
-        await shot("edit-decrypt.png");
-        await page.click("#node-dialog-ok");
-        await tray.waitFor({ state: "detached" });
+        await saveEditDialog(tray, "edit-decrypt.png");
 
         const saved = await page.evaluate(function (id) {
             const n = RED.nodes.node(id);
