@@ -94,4 +94,4 @@ function openBody(text, key, options) {
     }
 }
 
-module.exports = { PACKAGE_ROOT, wasm, isUnopenable, coreOptions, requestBody, openBody };
+module.exports = { PACKAGE_ROOT, wasm, isUnopenable, requestBody, openBody };

@@ -263,4 +263,4 @@ async function resetSeqn(options, seqn, challenge) {
     throw new CliError(`POST ${url.pathname} answered ${unexpected(reply.status, reply.text)}`);
 }
 
-module.exports = { DEFAULT_URL, baseUrl, endpoint, networkReason, readSeqn, readChallenge, sendData, resetSeqn };
+module.exports = { DEFAULT_URL, baseUrl, errorCode, readSeqn, readChallenge, sendData, resetSeqn };

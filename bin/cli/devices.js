@@ -5,7 +5,9 @@
 const fs = require("fs");
 const path = require("path");
 const { PACKAGE_ROOT } = require("./core.js");
-const { CliError } = require("./errors.js");
+const { CliError, usageError } = require("./errors.js");
+const { keyFromOptions, checkKeyFor } = require("./keys.js");
+const { withDatabase } = require("./sqlite.js");
 
 const SCHEMA_FILE = path.join(PACKAGE_ROOT, "flows", "schema.sql");
 
@@ -124,4 +126,18 @@ async function deviceKey(db, id) {
     return row.key;
 }
 
-module.exports = { SCHEMA_FILE, createSchema, addDevice, rotateKey, exists, listDevices, removeDevice, deviceKey };
+/**
+ * The key of device `id` for a device-side command: from --db (the backend's
+ * database) or from --key / WSN_KEY, never both; checked for the wire format.
+ */
+async function keyForDevice(values, id, wireFormat) {
+    if (values.key !== undefined && values.db !== undefined) {
+        throw usageError("give either --key or --db, not both");
+    }
+    const key = values.db !== undefined
+        ? await withDatabase(values.db, "read", (database) => deviceKey(database, id))
+        : keyFromOptions(values);
+    return checkKeyFor(wireFormat, key);
+}
+
+module.exports = { keyForDevice, createSchema, addDevice, rotateKey, exists, listDevices, removeDevice, deviceKey };

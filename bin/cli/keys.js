@@ -68,4 +68,4 @@ function checkKeyFor(format, key) {
     return key;
 }
 
-module.exports = { KEY_BITS, ID_PATTERN, generateKey, generateId, checkDeviceKey, checkId, keyFromOptions, checkKeyFor };
+module.exports = { KEY_BITS, generateKey, generateId, checkDeviceKey, checkId, keyFromOptions, checkKeyFor };

@@ -80,13 +80,17 @@ function integer(values, name, bounds, fallback) {
     return number;
 }
 
-function format(values, allowed) {
-    const choices = allowed || FORMATS;
-    const value = values.format === undefined ? "passphrase" : values.format;
-    if (!choices.includes(value)) {
-        throw usageError(`--format must be one of: ${choices.join(", ")}`);
+/** --name's value if it is one of `choices`, undefined if it is not given. */
+function oneOf(values, name, choices) {
+    if (values[name] !== undefined && !choices.includes(values[name])) {
+        throw usageError(`--${name} must be one of: ${choices.join(", ")}`);
     }
-    return value;
+    return values[name];
+}
+
+function format(values, allowed) {
+    const value = oneOf(values, "format", allowed || FORMATS);
+    return value === undefined ? "passphrase" : value;
 }
 
 /**
@@ -130,4 +134,4 @@ function jsonObject(text, name) {
     return value;
 }
 
-module.exports = { FORMATS, CIPHER_FORMATS, parse, integer, format, formatList, required, jsonOrText, jsonObject };
+module.exports = { FORMATS, CIPHER_FORMATS, parse, integer, oneOf, format, formatList, required, jsonOrText, jsonObject };

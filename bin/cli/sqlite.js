@@ -95,4 +95,4 @@ async function withDatabase(file, mode, work) {
     }
 }
 
-module.exports = { searchPaths, loadSqlite3, openDatabase, withDatabase };
+module.exports = { withDatabase };

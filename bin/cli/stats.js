@@ -52,4 +52,4 @@ function formatSummary(summary) {
     return lines.join("\n");
 }
 
-module.exports = { percentile, tally, summarize, formatSummary };
+module.exports = { summarize, formatSummary };

@@ -1,30 +1,14 @@
 "use strict";
 
-const { parse, FORMATS } = require("../options.js");
+const { parse, oneOf, FORMATS } = require("../options.js");
 const { keyFromOptions, checkId } = require("../keys.js");
 const { readInput } = require("../input.js");
 const { openBody, isUnopenable } = require("../core.js");
-const { CliError, usageError } = require("../errors.js");
+const { CliError } = require("../errors.js");
 const { out } = require("../output.js");
+const { errorCode } = require("../device-client.js");
 
 const DIRECTIONS = ["request", "reply"];
-
-/** A backend error reply such as {"error":"replay"} is plain JSON, not sealed. */
-function backendError(text) {
-    try {
-        const body = JSON.parse(text);
-        return body && typeof body.error === "string" ? body.error : undefined;
-    } catch (e) {
-        return undefined;
-    }
-}
-
-function oneOf(values, name, choices) {
-    if (values[name] !== undefined && !choices.includes(values[name])) {
-        throw usageError(`--${name} must be one of: ${choices.join(", ")}`);
-    }
-    return values[name];
-}
 
 module.exports = {
     name: "open",
@@ -71,7 +55,8 @@ Examples:
         try {
             opened = openBody(body, key, { deviceId, direction, formats: format });
         } catch (error) {
-            const code = isUnopenable(error) && backendError(body);
+            // A backend error reply such as {"error":"replay"} is plain JSON, not sealed.
+            const code = isUnopenable(error) && errorCode(body);
             if (code) {
                 throw new CliError(`this is an error reply from the backend, not a sealed message: ${code}`);
             }

@@ -5,7 +5,7 @@ const { integer, required, parse, formatList } = require("../options.js");
 const { KEY_BITS, generateKey, generateId, checkDeviceKey, checkId } = require("../keys.js");
 const { createSchema, addDevice, rotateKey, exists } = require("../devices.js");
 const { withDatabase } = require("../sqlite.js");
-const { usageError } = require("../errors.js");
+const { CliError, usageError } = require("../errors.js");
 const { out, note, json } = require("../output.js");
 
 const GENERATED_ID_ATTEMPTS = 10;
@@ -74,6 +74,7 @@ Examples:
                     const candidate = generateId();
                     if (!(await exists(database, candidate))) { id = candidate; }
                 }
+                if (id === undefined) { throw new CliError("no free device id found; give one with --id"); }
             }
             return addDevice(database, id, key, formats);
         });

@@ -1,9 +1,8 @@
 "use strict";
 
 const { parse, integer, required } = require("../options.js");
-const { keyFromOptions, checkId, checkKeyFor } = require("../keys.js");
-const { deviceKey } = require("../devices.js");
-const { withDatabase } = require("../sqlite.js");
+const { checkId } = require("../keys.js");
+const { keyForDevice } = require("../devices.js");
 const { DEFAULT_URL, baseUrl, readChallenge, resetSeqn } = require("../device-client.js");
 const { CliError, usageError } = require("../errors.js");
 const { out, json } = require("../output.js");
@@ -58,13 +57,7 @@ Example:
         const base = baseUrl(values.url || DEFAULT_URL);
         const timeoutMs = integer(values, "timeout", { min: 1 }, 10000);
         if (values.challenge === "") { throw usageError("--challenge must not be empty"); }
-        if (values.key !== undefined && values.db !== undefined) {
-            throw usageError("give either --key or --db, not both");
-        }
-        const key = values.db !== undefined
-            ? await withDatabase(values.db, "read", (database) => deviceKey(database, id))
-            : keyFromOptions(values);
-        checkKeyFor("auth", key);
+        const key = await keyForDevice(values, id, "auth");
 
         const device = { base, id, key, format: "auth", timeoutMs };
         let previous = null;

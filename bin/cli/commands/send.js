@@ -1,9 +1,8 @@
 "use strict";
 
 const { parse, integer, format, required, jsonOrText, jsonObject } = require("../options.js");
-const { keyFromOptions, checkId, checkKeyFor } = require("../keys.js");
-const { deviceKey } = require("../devices.js");
-const { withDatabase } = require("../sqlite.js");
+const { checkId } = require("../keys.js");
+const { keyForDevice } = require("../devices.js");
 const { DEFAULT_URL, baseUrl, readSeqn, sendData } = require("../device-client.js");
 const { runSends } = require("../sender.js");
 const { summarize, formatSummary } = require("../stats.js");
@@ -109,13 +108,7 @@ Examples:
         const intervalMs = integer(values, "interval", { min: 0 }, 0);
         const timeoutMs = integer(values, "timeout", { min: 1 }, 10000);
         const start = integer(values, "start", { min: 0 }, undefined);
-        if (values.key !== undefined && values.db !== undefined) {
-            throw usageError("give either --key or --db, not both");
-        }
-        const key = values.db !== undefined
-            ? await withDatabase(values.db, "read", (database) => deviceKey(database, id))
-            : keyFromOptions(values);
-        checkKeyFor(wireFormat, key);
+        const key = await keyForDevice(values, id, wireFormat);
 
         const device = { base, id, key, format: wireFormat, timeoutMs };
         const firstSeqn = start !== undefined ? start : 1 + await readSeqn(device);
