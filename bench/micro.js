@@ -73,8 +73,8 @@ const SALTED = Buffer.from('Salted__');
 const DEVICE_ID = '12FA'; // the article's device; the auth tag covers it
 const AUTH_REQUEST = 0x51; // 'Q': the direction byte of a device's request
 
-const jsonToBase64 = (message) => Buffer.from(JSON.stringify(message)).toString('base64');
-const base64ToJson = (text) => JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+// The envelope (JSON text in base64) as the tests' device helper makes and opens it.
+const { envelope: jsonToBase64, openEnvelope: base64ToJson } = require(path.join(__dirname, '..', 'tests', 'js', 'helpers', 'device.js'));
 
 // OpenSSL's EVP_BytesToKey, MD5, one round: 32-byte key + 16-byte IV.
 function evpBytesToKey(passphrase, salt) {
