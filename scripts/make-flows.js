@@ -25,14 +25,18 @@ const SQL = {
     store: "INSERT INTO Data (deviceID, dataDate, dataValue, dataSEQN, dataLost, dataJSON)\nSELECT deviceID, $date, $value, $seqn, $seqn - deviceSQN - 1, $json FROM Devices\nWHERE deviceID = $id AND deviceSQN < $seqn\nRETURNING dataSEQN, dataLost"
 };
 
+// The checks both dialects' function nodes start with; each ends in its own query.
+const NONCE_CHECK = "// Nonces of up to 64 characters are echoed; longer ones are refused.\nconst nonce = msg.req.query.nonce;\nif (nonce === undefined) { return [null, msg]; }\nif (typeof nonce !== \"string\" || nonce.length === 0 || nonce.length > 64) {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, null, msg];\n}\n";
+const DATA_CHECK = "const data = msg.payload.data;\nif (data === null || typeof data !== \"object\") {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, msg];\n}\n";
+
 const SQLITE_FN = {
     deviceParams: "msg.params = { $id: msg.req.params.id };\nreturn msg;",
     // The GET's device query with the challenge takes the same parameters.
     challengeDeviceParams: "msg.params = { $id: msg.req.params.id };\nreturn msg;",
     seqnReply: "// No row: the wsn encrypt node finds no key and answers 404.\nconst row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;\nmsg.reply = row ? { SEQN: row.deviceSQN } : undefined;\n// A device that sent a nonce gets it back with a reset challenge, in the\n// authenticated format, so an old reply cannot be replayed to it.\nconst nonce = msg.req.query.nonce;\nif (row && typeof nonce === \"string\") {\n    msg.reply.nonce = nonce;\n    msg.reply.challenge = row.challenge;\n}\nreturn msg;",
-    hasNonce: "// Nonces of up to 64 characters are echoed; longer ones are refused.\nconst nonce = msg.req.query.nonce;\nif (nonce === undefined) { return [null, msg]; }\nif (typeof nonce !== \"string\" || nonce.length === 0 || nonce.length > 64) {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, null, msg];\n}\nmsg.params = { $id: msg.req.params.id, $expires: Date.now() + 60000 };\nreturn [msg, null, null];",
+    hasNonce: NONCE_CHECK + "msg.params = { $id: msg.req.params.id, $expires: Date.now() + 60000 };\nreturn [msg, null, null];",
     resetParams: "msg.params = {\n    $id: msg.req.params.id,\n    $seqn: msg.wsn.seqn,\n    $any: msg.wsn.policy === \"any\" ? 1 : 0,\n    $auth: msg.wsn.format === \"auth\" ? 1 : 0,\n    $challenge: typeof msg.payload.challenge === \"string\" ? msg.payload.challenge : \"\",\n    $now: Date.now()\n};\nreturn msg;",
-    storeParams: "const data = msg.payload.data;\nif (data === null || typeof data !== \"object\") {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, msg];\n}\nmsg.params = {\n    $id: msg.req.params.id,\n    $date: new Date().toISOString(),\n    $value: typeof data.value === \"number\" ? data.value : null,\n    $seqn: msg.wsn.seqn,\n    $json: JSON.stringify(data)\n};\nreturn [msg, null];",
+    storeParams: DATA_CHECK + "msg.params = {\n    $id: msg.req.params.id,\n    $date: new Date().toISOString(),\n    $value: typeof data.value === \"number\" ? data.value : null,\n    $seqn: msg.wsn.seqn,\n    $json: JSON.stringify(data)\n};\nreturn [msg, null];",
     // The gap counted by the INSERT itself: under concurrency the one the
     // decrypt node saw may already be out of date.
     dataAck: "// The device decrypts this and checks that its SEQN came back.\nmsg.wsn.lost = msg.payload[0].dataLost;\nmsg.reply = { SEQN: msg.wsn.seqn, ack: true, lost: msg.wsn.lost };\nreturn msg;",
@@ -70,11 +74,11 @@ const MYSQL_FN = Object.assign({}, SQLITE_FN, {
     deviceParams: mysqlQuery(MYSQL_SQL.device, "{ id: msg.req.params.id }"),
     challengeDeviceParams: mysqlQuery(MYSQL_SQL.deviceWithChallenge, "{ id: msg.req.params.id }"),
     // The second output goes on to the device query set before this node.
-    hasNonce: "// Nonces of up to 64 characters are echoed; longer ones are refused.\nconst nonce = msg.req.query.nonce;\nif (nonce === undefined) { return [null, msg]; }\nif (typeof nonce !== \"string\" || nonce.length === 0 || nonce.length > 64) {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, null, msg];\n}\n" +
+    hasNonce: NONCE_CHECK +
         `msg.topic = ${JSON.stringify(MYSQL_SQL.challenge)};\n` +
         "msg.payload = { id: msg.req.params.id };\nreturn [msg, null, null];",
     resetParams: mysqlQuery(MYSQL_SQL.reset, "{\n    id: msg.req.params.id,\n    seqn: msg.wsn.seqn,\n    any: msg.wsn.policy === \"any\" ? 1 : 0,\n    auth: msg.wsn.format === \"auth\" ? 1 : 0,\n    challenge: typeof msg.payload.challenge === \"string\" ? msg.payload.challenge : \"\"\n}"),
-    storeParams: "const data = msg.payload.data;\nif (data === null || typeof data !== \"object\") {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, msg];\n}\n" +
+    storeParams: DATA_CHECK +
         `msg.topic = ${JSON.stringify(MYSQL_SQL.store)};\n` +
         "msg.payload = {\n    id: msg.req.params.id,\n    seqn: msg.wsn.seqn,\n    value: typeof data.value === \"number\" ? data.value : null,\n    json: JSON.stringify(data)\n};\nreturn [msg, null];",
     // The gap counted by the procedure under the device row's lock.
@@ -90,8 +94,6 @@ const DIALECTS = [
         database: { id: "a1f0c0de000000db", type: "sqlitedb", db: "${WSN_DB}", mode: "RWC" },
         dbType: "sqlite",
         fn: SQLITE_FN,
-        // Reset challenges of the authenticated format (GET ?nonce=, POST /wsn).
-        challenges: true,
         /** A database node running `sql` (a key of SQL); its parameters are already in msg.params. */
         query: (add, id, db, name, sql, x, y, wires) => add({ id: id("3"), type: "sqlite", mydb: db, sqlquery: "prepared", sql: SQL[sql], name, x, y, wires: [wires] }),
         // What a conditional write that was taken answers: the row RETURNING gave.
@@ -115,7 +117,6 @@ const DIALECTS = [
         fn: MYSQL_FN,
         /** A mysql node: the function before it set msg.topic and msg.payload. */
         query: (add, id, db, name, sql, x, y, wires) => add({ id: id("3"), type: "mysql", mydb: db, name, x, y, wires: [wires] }),
-        challenges: true,
         // The writes are procedures that answer their outcome: no second
         // query to tell a refusal's reason.
         writesAnswerOutcome: true,
@@ -160,8 +161,7 @@ function build(dialect) {
     }
     /** Routes the database's answer: `test` says what a taken write looks like. */
     function stored(x, y, okWires, conflictWires, test) {
-        const t = test;
-        return add({ id: id("6"), type: "switch", name: "stored?", property: t.property, propertyType: "msg", rules: [{ t: "eq", v: t.value, vt: t.vt }, { t: "else" }], checkall: "false", repair: false, outputs: 2, x, y, wires: [okWires, conflictWires] });
+        return add({ id: id("6"), type: "switch", name: "stored?", property: test.property, propertyType: "msg", rules: [{ t: "eq", v: test.value, vt: test.vt }, { t: "else" }], checkall: "false", repair: false, outputs: 2, x, y, wires: [okWires, conflictWires] });
     }
     /**
      * After a conditional write: `ack` if it was taken, else the refusal.
@@ -196,18 +196,12 @@ function build(dialect) {
         const ok = httpResponse("", 1070, 80);
         const seal = encrypt("Encrypt response", "payload[0].deviceKey", "reply", 870, 80, [[ok], [ok]]);
         const reply = fn("SEQN reply", FN.seqnReply, 1, 690, 80, [[seal]]);
-        if (dialect.challenges) {
-            const get = query("Get device", "deviceWithChallenge", 530, 80, [reply]);
-            const getParams = fn("Device id", FN.challengeDeviceParams, 1, 530, 140, [[get]]);
-            const issue = query("Issue challenge", "challenge", 370, 140, [getParams]);
-            const nonce = fn("nonce?", FN.hasNonce, 3, 370, 80, [[issue], [get], [ok]]);
-            const params = fn("Device id", FN.challengeDeviceParams, 1, 240, 80, [[nonce]]);
-            httpIn("getSensorSEQN", "get", "/wsn/:id", 100, 80, [params]);
-        } else {
-            const get = query("Get device", "device", 450, 80, [reply]);
-            const params = fn("Device id", FN.deviceParams, 1, 290, 80, [[get]]);
-            httpIn("getSensorSEQN", "get", "/wsn/:id", 120, 80, [params]);
-        }
+        const get = query("Get device", "deviceWithChallenge", 530, 80, [reply]);
+        const getParams = fn("Device id", FN.challengeDeviceParams, 1, 530, 140, [[get]]);
+        const issue = query("Issue challenge", "challenge", 370, 140, [getParams]);
+        const nonce = fn("nonce?", FN.hasNonce, 3, 370, 80, [[issue], [get], [ok]]);
+        const params = fn("Device id", FN.challengeDeviceParams, 1, 240, 80, [[nonce]]);
+        httpIn("getSensorSEQN", "get", "/wsn/:id", 100, 80, [params]);
         comment("GET /wsn/:id: current SEQN, encrypted", "Case 1 of the article: the device asks for its sequence number. With ?nonce=N the answer is authenticated, echoes N and carries a fresh reset challenge.", 150, 40);
     }
 

@@ -8,5 +8,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh
-node scripts/lib/node-red-5.js
-node_modules/.bin/mocha --timeout 120000 tests/js/node-red-5.test.js
+node_modules/.bin/mocha tests/js/node-red-5.test.js
