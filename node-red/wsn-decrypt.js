@@ -1,6 +1,6 @@
 module.exports = function (RED) {
     "use strict";
-    const { wasm, wsnError, messageProperty, deviceBinding, definedOptions, redactedKey, resolveKey, statusCounter, reject } = require("./lib/common.js");
+    const { wasm, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusCounter, reject } = require("./lib/common.js");
 
     const POLICIES = ["forward-only", "any", "none"];
 
@@ -50,7 +50,7 @@ module.exports = function (RED) {
                 }
 
                 const binding = deviceBinding(RED, node, msg);
-                const opened = wasm.open(body, key, definedOptions({ deviceId: binding.deviceId, formats: binding.formats }));
+                const opened = wasm.open(body, key, { deviceId: binding.deviceId, formats: binding.formats });
                 const wsn = { format: opened.format, policy: node.policy, deviceId: binding.deviceId, key: redactedKey(key) };
                 if (node.policy !== "none") {
                     const accepted = wasm.checkSequence(opened.message, Number(stored), { policy: node.policy });

@@ -1,6 +1,6 @@
 module.exports = function (RED) {
     "use strict";
-    const { wasm, wsnError, messageProperty, deviceBinding, definedOptions, resolveKey, statusCounter, reject } = require("./lib/common.js");
+    const { wasm, wsnError, messageProperty, deviceBinding, resolveKey, statusCounter, reject } = require("./lib/common.js");
 
     const FORMATS = ["auto", "passphrase", "raw", "auth"];
     const WIRE_FORMATS = ["passphrase", "raw", "auth"];
@@ -44,7 +44,7 @@ module.exports = function (RED) {
                     throw wsnError("format_not_allowed", "this device may not use this format");
                 }
                 const deviceId = (msg.wsn && msg.wsn.deviceId) || binding.deviceId;
-                msg.payload = wasm.seal(message, key, definedOptions({ format, deviceId }));
+                msg.payload = wasm.seal(message, key, { format, deviceId });
                 if (msg.res) {
                     // Express would call a bare string text/html.
                     msg.headers = Object.assign({}, msg.headers, {

@@ -154,7 +154,8 @@ fn body_fields(body: &JsValue) -> Result<BodyFields> {
 
 /// Reads an options object: `undefined`, `null` (all defaults) or a plain
 /// object whose own keys are all among `allowed` and whose values are all
-/// strings. Returns the values in the order of `allowed`. Written out rather
+/// strings or `undefined` (unset, as a caller's `{ deviceId: maybe }` makes
+/// it; `null` stays an error). Returns the values in the order of `allowed`. Written out rather
 /// than through serde-wasm-bindgen: that reads only the fields a struct
 /// declares (so `{fmt: "raw"}` would pass as the defaults), and its error
 /// path formats hostile nested values recursively in JavaScript.
@@ -170,6 +171,9 @@ fn options<const N: usize>(value: &JsValue, allowed: [&JsValue; N]) -> Result<[O
     for name in js_sys::Object::keys(object).iter() {
         let index = allowed.iter().position(|known| **known == name).ok_or(Error::BadOptions)?;
         let option = js_sys::Reflect::get(object, &name).map_err(|_| Error::BadOptions)?;
+        if option.is_undefined() {
+            continue;
+        }
         values[index] = Some(option.as_string().ok_or(Error::BadOptions)?);
     }
     Ok(values)

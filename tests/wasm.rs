@@ -256,6 +256,10 @@ fn check_sequence_table() {
     let max = 9_007_199_254_740_991_f64;
     let any = js(r#"{"policy":"any"}"#);
     let forward = js(r#"{"policy":"forward-only"}"#);
+    // A key set to undefined is unset: the default policy applies.
+    let policy_undefined = js_sys::Object::new();
+    js_sys::Reflect::set(&policy_undefined, &s("policy"), &JsValue::UNDEFINED).unwrap();
+    let policy_undefined: JsValue = policy_undefined.into();
     // (message JSON, stored, options, expected {seqn, stored, lost} or error code)
     let table: Vec<(&str, JsValue, JsValue, Result<(f64, f64, f64), &str>)> = vec![
         (r#"{"SEQN":120}"#, 100.into(), JsValue::UNDEFINED, Ok((120.0, 100.0, 19.0))),
@@ -286,6 +290,7 @@ fn check_sequence_table() {
         (r#"{"SEQN":120}"#, 100.into(), js(r#"{"policy":"sometimes"}"#), Err("bad_options")),
         (r#"{"SEQN":120}"#, 100.into(), js(r#"{"policy":"ANY"}"#), Err("bad_options")),
         (r#"{"SEQN":120}"#, 100.into(), js(r#"{"policy":null}"#), Err("bad_options")),
+        (r#"{"SEQN":5}"#, 120.into(), policy_undefined.clone(), Err("stale")),
         (r#"{"SEQN":120}"#, 100.into(), s("any"), Err("bad_options")),
     ];
     for (i, (message, stored, options, expected)) in table.into_iter().enumerate() {

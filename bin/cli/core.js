@@ -31,15 +31,6 @@ function isUnopenable(error) {
     return Boolean(error) && UNOPENABLE.has(error.code);
 }
 
-/** Options for the core, without the absent ones: it refuses `undefined` members. */
-function coreOptions(options) {
-    const defined = {};
-    for (const [name, value] of Object.entries(options || {})) {
-        if (value !== undefined) { defined[name] = value; }
-    }
-    return defined;
-}
-
 /**
  * Seals a message into the request body a device sends, as a JSON string.
  * The authenticated format binds it to `deviceId` and to the request
@@ -47,7 +38,7 @@ function coreOptions(options) {
  */
 function requestBody(message, key, format, deviceId) {
     if (format === "raw" || format === "auth") {
-        return JSON.stringify(wasm().seal(message, key, coreOptions({ format, deviceId, direction: format === "auth" ? "request" : undefined })));
+        return JSON.stringify(wasm().seal(message, key, { format, deviceId, direction: format === "auth" ? "request" : undefined }));
     }
     return JSON.stringify({ msg: wasm().seal(message, key, { format: "passphrase" }) });
 }
@@ -79,12 +70,12 @@ function openBody(text, key, options) {
     const input = body.startsWith("{") ? body : { msg: body };
     const authAllowed = formats === undefined || formats.split(",").includes("auth");
     if (!isAuthBody(body) || !authAllowed) {
-        return wasm().open(input, key, coreOptions({ formats }));
+        return wasm().open(input, key, { formats });
     }
     if (deviceId === undefined) {
         throw new CliError("this body is in the authenticated format, which is bound to its device: give the device id with --id");
     }
-    const open = (way) => Object.assign(wasm().open(input, key, coreOptions({ deviceId, direction: way, formats })), { direction: way });
+    const open = (way) => Object.assign(wasm().open(input, key, { deviceId, direction: way, formats }), { direction: way });
     if (direction) { return open(direction); }
     try {
         return open("request");

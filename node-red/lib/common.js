@@ -150,13 +150,5 @@ function deviceBinding(RED, node, msg) {
     };
 }
 
-/** Options for the wasm module: only the fields that have a value. */
-function definedOptions(options) {
-    const out = {};
-    for (const name of Object.keys(options)) {
-        if (options[name] !== undefined) { out[name] = options[name]; }
-    }
-    return out;
-}
 
-module.exports = { wasm, wsnError, messageProperty, deviceBinding, definedOptions, httpAnswer, redactedKey, resolveKey, statusCounter, reject };
+module.exports = { wasm, wsnError, messageProperty, deviceBinding, httpAnswer, redactedKey, resolveKey, statusCounter, reject };
