@@ -79,11 +79,11 @@ fn json_leaf() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
         (0..=MAX_SEQN).prop_map(Value::from),
-        // Decimals of up to 15 significant digits. Longer ones (JavaScript
-        // writes up to 17) do not all survive serde_json's default float
-        // parser; see envelope_open_reads_floats_as_javascript_does in vectors.rs.
+        // Short decimals, as sensors send them, and any finite double (up to
+        // 17 significant digits, as JavaScript writes them).
         (-999_999_999_999_999i64..1_000_000_000_000_000, 0u32..6)
             .prop_map(|(n, scale)| Value::from(n as f64 / 10f64.powi(scale as i32 + 1))),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
         any::<String>().prop_map(Value::String),
     ]
 }

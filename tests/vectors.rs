@@ -738,12 +738,11 @@ fn envelope_seal_open_round_trip() {
 }
 
 /// JavaScript's `JSON.parse` (and so CryptoJS-based flows) reads every
-/// number `JSON.stringify` writes back to the same double. serde_json without
-/// its `float_roundtrip` feature does not: `3.7100000000000004` opens as
-/// `3.71`, and about a quarter of random doubles come back one ULP off.
-/// Reported; un-ignore when fixed.
+/// number `JSON.stringify` writes back to the same double. Regression:
+/// serde_json without its `float_roundtrip` feature opened
+/// `3.7100000000000004` as `3.71`, and about a quarter of random doubles one
+/// ULP off.
 #[test]
-
 fn envelope_open_reads_floats_as_javascript_does() {
     for (i, value) in [3.7100000000000004, 945112426227532.9, 2.2201838057111728e-13].into_iter().enumerate() {
         let json_text = format!(r#"{{"SEQN":1,"value":{value:?}}}"#);
@@ -831,12 +830,11 @@ fn body_fields_from_json_text_errors() {
     assert!(matches!(fields.request(), Ok(Request::Passphrase { msg: "U2Fs" })));
 }
 
-/// The doc comment of `BodyFields::from_json_text` promises `BadFormat` for
-/// JSON that is not an object; serde's derived `Deserialize` also reads a
-/// struct from a JSON array (fields in declaration order), so a body that is
-/// an array is taken as `{msg, iv, data}`. Reported; un-ignore when fixed.
+/// `BodyFields::from_json_text` answers `BadFormat` for JSON that is not an
+/// object. Regression: serde's derived `Deserialize` also reads a struct from
+/// a JSON array (fields in declaration order), so a body that was an array
+/// was taken as `{msg, iv, data}`.
 #[test]
-
 fn body_fields_from_json_text_refuses_arrays() {
     let body = format!(r#"["{ARTICLE_MSG}", null, null]"#);
     assert_eq!(BodyFields::from_json_text(&body).map(|_| ()), Err(Error::BadFormat));
@@ -940,12 +938,10 @@ fn sequence_seqn_of_table() {
     }
 }
 
-/// JavaScript's `JSON.parse` reads `9007199254740991.0` as 2^53 - 1 exactly;
-/// serde_json without its `float_roundtrip` feature rounds this one to
-/// 9007199254740990, so the crate would take a different SEQN than the
-/// original flows. Reported; un-ignore when fixed.
+/// JavaScript's `JSON.parse` reads `9007199254740991.0` as 2^53 - 1 exactly.
+/// Regression: serde_json without its `float_roundtrip` feature rounded it
+/// to 9007199254740990, a different SEQN than the original flows take.
 #[test]
-
 fn sequence_seqn_of_reads_decimal_notation_exactly() {
     let message = object(serde_json::from_str(r#"{"SEQN":9007199254740991.0}"#).expect("JSON"));
     assert_eq!(sequence::seqn_of(&message), Ok(MAX_SEQN));

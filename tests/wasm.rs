@@ -307,14 +307,11 @@ fn check_sequence_table() {
     }
 }
 
-/// STYLE.md: "malformed options are an error, not silently defaulted", and
-/// the option structs say `deny_unknown_fields`. serde-wasm-bindgen 0.6 reads
-/// only the declared fields of a JS object (`deserialize_struct` hands serde an
-/// `ObjectAccess` over `fields`), so unknown keys are never seen: a typo such
-/// as `{fmt: "raw"}` seals in the passphrase format instead of throwing.
-/// Reported; un-ignore when fixed.
+/// STYLE.md: "malformed options are an error, not silently defaulted".
+/// Regression: read through serde-wasm-bindgen 0.6, which sees only the
+/// declared fields of a JS object, a typo such as `{fmt: "raw"}` sealed in
+/// the passphrase format instead of throwing.
 #[wasm_bindgen_test]
-
 fn options_with_unknown_fields_are_refused() {
     let message = js(r#"{"SEQN":1}"#);
     for options in [r#"{"fmt":"raw"}"#, r#"{"format":"raw","extra":1}"#, r#"["raw"]"#] {
@@ -326,12 +323,11 @@ fn options_with_unknown_fields_are_refused() {
     }
 }
 
-/// `open` builds `message` with serde-wasm-bindgen's JSON-compatible
-/// serializer, which refuses integers beyond 2^53; the error is swallowed
-/// and the message comes back `undefined` although it decrypted. JSON.parse
-/// would give the nearest double. Reported; un-ignore when fixed.
+/// `open` gives integers beyond 2^53 the nearest double, as JSON.parse does.
+/// Regression: built with serde-wasm-bindgen's JSON-compatible serializer,
+/// which refuses them, the message came back `undefined` although it
+/// decrypted.
 #[wasm_bindgen_test]
-
 fn open_keeps_messages_with_large_integers() {
     // Sealed by hand: JSON.stringify cannot write 2^64 - 1, but a device can.
     let inner = base64_of(r#"{"SEQN":1,"counter":18446744073709551615}"#);

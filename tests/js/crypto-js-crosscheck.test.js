@@ -351,8 +351,8 @@ describe("wsn_crypto cross-check against crypto-js " + require("crypto-js/packag
             });
         });
 
-        // Known bug, reported: serde_json is built without `float_roundtrip`,
-        // so some doubles JSON.stringify writes come back one ULP off.
+        // Regression: serde_json without `float_roundtrip` gave some doubles
+        // JSON.stringify writes back one ULP off.
         it("open reads every number JSON.stringify writes as JSON.parse does (e.g. 3.7100000000000004)", function () {
             const message = { SEQN: 1, value: 3.7100000000000004 };
             should(wsn.open({ msg: cryptoJsSeal(message, "k") }, "k").message).eql(message);
