@@ -136,7 +136,8 @@ fn body_fields(body: &JsValue) -> Result<BodyFields> {
     }
     let field = |name: &JsValue| -> Result<Option<String>> {
         let value = js_sys::Reflect::get(body, name).map_err(|_| Error::BadFormat)?;
-        if value.is_undefined() {
+        // Absent and null alike, as `envelope::member_text` reads JSON text.
+        if value.is_undefined() || value.is_null() {
             Ok(None)
         } else {
             value.as_string().map(Some).ok_or(Error::BadFormat)

@@ -392,6 +392,14 @@ function envelopeFile() {
             expect: { format: "passphrase", message: { SEQN: 120 } },
             made_with: "as above, the raw request body",
         },
+        {
+            // A firmware that serialises a struct may write the unused fields as null.
+            name: "the article's POST body with the raw format's fields null",
+            key,
+            body: { msg: ARTICLE_MSG, iv: null, data: null },
+            expect: { format: "passphrase", message: { SEQN: 120 } },
+            made_with: "by hand: the article's msg, iv and data null",
+        },
         (function () {
             const inner = b64("{\"data\":{\"value\":300},\"SEQN\":1}");
             return {
