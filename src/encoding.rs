@@ -4,6 +4,8 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 
+use zeroize::Zeroizing;
+
 use crate::error::{Error, Result};
 
 /// Standard alphabet; writes padding. Reading accepts text with or without
@@ -36,6 +38,22 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>> {
         compact
     };
     BASE64.decode(repaired.as_bytes()).map_err(|_| Error::BadBase64)
+}
+
+/// The UTF-8 text of decrypted bytes, moved rather than copied, so that no
+/// unwiped copy of a plaintext is left behind; bytes that are not UTF-8 are
+/// wiped too.
+///
+/// # Errors
+/// [`Error::CannotDecrypt`] for bytes that are not UTF-8.
+pub(crate) fn utf8_text(mut bytes: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>> {
+    match String::from_utf8(core::mem::take(&mut *bytes)) {
+        Ok(text) => Ok(Zeroizing::new(text)),
+        Err(not_utf8) => {
+            drop(Zeroizing::new(not_utf8.into_bytes()));
+            Err(Error::CannotDecrypt)
+        }
+    }
 }
 
 /// Encodes with [`BASE64`]. Not `Engine::encode`, whose `expect` on the

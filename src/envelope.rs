@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::auth::{self, Direction};
 use crate::cipher::{self, RawKey};
-use crate::encoding::{decode_base64, encode_base64};
+use crate::encoding::{decode_base64, encode_base64, utf8_text};
 use crate::error::{Error, Result};
 use crate::json::{self, Member};
 
@@ -159,8 +159,7 @@ impl Request<'_> {
 /// and [`cipher::raw_decrypt`]; [`Error::CannotDecrypt`] for everything found
 /// after decryption.
 pub fn open(request: &Request<'_>, key: &str) -> Result<Map<String, Value>> {
-    let (_, map) = open_json(request, key)?;
-    Ok(map)
+    open_bound(request, key, None)
 }
 
 /// [`open`] for any format: a request in the authenticated format needs the
@@ -176,23 +175,10 @@ pub fn open_bound(request: &Request<'_>, key: &str, binding: Option<Binding<'_>>
     }
 }
 
-/// [`open`], also returning the JSON text as the device wrote it, so that a
-/// JavaScript caller can `JSON.parse` it and get exactly the numbers and
-/// strings JavaScript would read.
-///
-/// # Errors
-/// As [`open`].
-pub fn open_json(request: &Request<'_>, key: &str) -> Result<(Zeroizing<String>, Map<String, Value>)> {
-    let json_text = decrypt_json_text(request, key, None)?;
-    match serde_json::from_str(&json_text) {
-        Ok(Value::Object(map)) => Ok((json_text, map)),
-        _ => Err(Error::CannotDecrypt),
-    }
-}
-
-/// [`open_json`] without building the map: the JSON text, once serde_json
-/// has read it as an object. For the JavaScript export, which `JSON.parse`s
-/// the text and has no use for the map.
+/// [`open_bound`] without building the map: the JSON text as the device
+/// wrote it, once it reads as an object. For the JavaScript export, which
+/// `JSON.parse`s the text, so that it gets exactly the numbers and strings
+/// JavaScript would read.
 pub(crate) fn open_json_text(request: &Request<'_>, key: &str, binding: Option<Binding<'_>>) -> Result<Zeroizing<String>> {
     let json_text = decrypt_json_text(request, key, binding)?;
     if json::is_object(&json_text) {
@@ -206,19 +192,17 @@ pub(crate) fn open_json_text(request: &Request<'_>, key: &str, binding: Option<B
 /// can be wrong answers the same, so that a wrong key that happens to leave
 /// valid padding looks like any other wrong key.
 fn decrypt_json_text(request: &Request<'_>, key: &str, binding: Option<Binding<'_>>) -> Result<Zeroizing<String>> {
-    let plain = match *request {
+    let inner = match *request {
         Request::Passphrase { msg } => cipher::passphrase_decrypt(msg, passphrase(key)?)?,
         Request::Raw { iv, data } => cipher::raw_decrypt(&RawKey::from_hex(key)?, iv, data)?,
         Request::Auth { auth } => {
             let binding = binding.ok_or(Error::BadOptions)?;
-            // Authenticated messages carry the JSON text itself.
-            let plain = auth::open(auth, key, binding.device_id, binding.direction)?;
-            return String::from_utf8(plain.to_vec()).map(Zeroizing::new).map_err(|_| Error::CannotDecrypt);
+            // Authenticated messages carry the JSON text itself, not its base64.
+            return utf8_text(auth::open(auth, key, binding.device_id, binding.direction)?);
         }
     };
-    let text = core::str::from_utf8(&plain).map_err(|_| Error::CannotDecrypt)?;
-    let json = Zeroizing::new(decode_base64(text).map_err(|_| Error::CannotDecrypt)?);
-    Ok(Zeroizing::new(String::from_utf8(json.to_vec()).map_err(|_| Error::CannotDecrypt)?))
+    let inner = core::str::from_utf8(&inner).map_err(|_| Error::CannotDecrypt)?;
+    utf8_text(Zeroizing::new(decode_base64(inner).map_err(|_| Error::CannotDecrypt)?))
 }
 
 /// A sealed reply or request, in the shape of its wire format.
@@ -253,20 +237,18 @@ pub fn seal_bound(json_text: &str, key: &str, format: Format, binding: Option<Bi
     if json_text.len() > cipher::MAX_CIPHERTEXT_CHARS / 2 {
         return Err(Error::TooLarge);
     }
-    if format == Format::Auth {
-        let binding = binding.ok_or(Error::BadOptions)?;
-        return auth::seal(json_text.as_bytes(), key, binding.device_id, binding.direction).map(Sealed::Auth);
-    }
-    let encoded = Zeroizing::new(encode_base64(json_text.as_bytes()));
+    // The legacy formats encrypt base64 of the JSON text; auth the text itself.
+    let inner = || Zeroizing::new(encode_base64(json_text.as_bytes()));
     match format {
-        Format::Passphrase => {
-            Ok(Sealed::Passphrase(cipher::passphrase_encrypt(encoded.as_bytes(), passphrase(key)?)?))
-        }
+        Format::Passphrase => Ok(Sealed::Passphrase(cipher::passphrase_encrypt(inner().as_bytes(), passphrase(key)?)?)),
         Format::Raw => {
-            let (iv, data) = cipher::raw_encrypt(&RawKey::from_hex(key)?, encoded.as_bytes())?;
+            let (iv, data) = cipher::raw_encrypt(&RawKey::from_hex(key)?, inner().as_bytes())?;
             Ok(Sealed::Raw { iv: encode_base64(&iv), data: encode_base64(&data) })
         }
-        Format::Auth => Err(Error::BadOptions),
+        Format::Auth => {
+            let binding = binding.ok_or(Error::BadOptions)?;
+            auth::seal(json_text.as_bytes(), key, binding.device_id, binding.direction).map(Sealed::Auth)
+        }
     }
 }
 

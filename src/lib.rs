@@ -198,6 +198,13 @@ fn binding(device_id: &Option<String>, direction: Direction) -> Option<Binding<'
     device_id.as_deref().map(|device_id| Binding { device_id, direction })
 }
 
+/// Decrypted bytes as a JavaScript string; the copy in wasm memory is wiped
+/// (a Rust `String` handed to wasm-bindgen would be freed unwiped).
+fn plain_text(plain: Zeroizing<Vec<u8>>) -> core::result::Result<js_sys::JsString, JsValue> {
+    let text = encoding::utf8_text(plain).map_err(to_js)?;
+    Ok(js_sys::JsString::from(text.as_str()))
+}
+
 /// A key copied out of JavaScript, wiped from wasm memory when dropped.
 fn key_text(value: &JsValue) -> Result<Zeroizing<String>> {
     text(value, Error::BadKey).map(Zeroizing::new)
@@ -214,11 +221,11 @@ pub fn encrypt(plaintext: JsValue, passphrase: JsValue) -> core::result::Result<
 /// `CryptoJS.AES.decrypt(ciphertext, passphrase).toString(CryptoJS.enc.Utf8)`,
 /// except that bad padding or a non-UTF-8 result is an error, not garbage.
 #[wasm_bindgen]
-pub fn decrypt(ciphertext: JsValue, passphrase: JsValue) -> core::result::Result<String, JsValue> {
+pub fn decrypt(ciphertext: JsValue, passphrase: JsValue) -> core::result::Result<js_sys::JsString, JsValue> {
     let ciphertext = text(&ciphertext, Error::BadFormat).map_err(to_js)?;
     let passphrase = key_text(&passphrase).map_err(to_js)?;
     let plain = cipher::passphrase_decrypt(&ciphertext, passphrase.as_bytes()).map_err(to_js)?;
-    String::from_utf8(plain.to_vec()).map_err(|_| to_js(Error::CannotDecrypt))
+    plain_text(plain)
 }
 
 /// AES-CBC-PKCS#7 with a raw hex key and a fresh IV: `{iv, data}`, both base64.
@@ -232,12 +239,12 @@ pub fn encrypt_raw(plaintext: JsValue, key_hex: JsValue) -> core::result::Result
 
 /// The reverse of [`encrypt_raw`]; the result must be UTF-8.
 #[wasm_bindgen(js_name = decryptRaw)]
-pub fn decrypt_raw(iv: JsValue, data: JsValue, key_hex: JsValue) -> core::result::Result<String, JsValue> {
+pub fn decrypt_raw(iv: JsValue, data: JsValue, key_hex: JsValue) -> core::result::Result<js_sys::JsString, JsValue> {
     let iv = text(&iv, Error::BadFormat).map_err(to_js)?;
     let data = text(&data, Error::BadFormat).map_err(to_js)?;
     let key = cipher::RawKey::from_hex(&key_text(&key_hex).map_err(to_js)?).map_err(to_js)?;
     let plain = cipher::raw_decrypt(&key, &iv, &data).map_err(to_js)?;
-    String::from_utf8(plain.to_vec()).map_err(|_| to_js(Error::CannotDecrypt))
+    plain_text(plain)
 }
 
 /// Seals a message (any JSON value, written with `JSON.stringify`) for a
