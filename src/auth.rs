@@ -53,6 +53,16 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The direction named as the JavaScript options name it.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Direction> {
+        match name {
+            "request" => Some(Direction::Request),
+            "reply" => Some(Direction::Reply),
+            _ => None,
+        }
+    }
+
     const fn byte(self) -> u8 {
         match self {
             Direction::Request => b'Q',

@@ -180,17 +180,9 @@ fn options<const N: usize>(value: &JsValue, allowed: [&JsValue; N]) -> Result<[O
     Ok(values)
 }
 
-fn format_option(name: Option<String>, default: Format) -> Result<Format> {
-    name.map_or(Ok(default), |name| Format::from_name(&name).ok_or(Error::BadOptions))
-}
-
-fn direction_option(name: Option<String>, default: Direction) -> Result<Direction> {
-    match name.as_deref() {
-        None => Ok(default),
-        Some("request") => Ok(Direction::Request),
-        Some("reply") => Ok(Direction::Reply),
-        Some(_) => Err(Error::BadOptions),
-    }
+/// An option naming one of a type's values (`from_name`); its default when unset.
+fn named<T>(name: Option<String>, default: T, from_name: fn(&str) -> Option<T>) -> Result<T> {
+    name.map_or(Ok(default), |name| from_name(&name).ok_or(Error::BadOptions))
 }
 
 /// The binding of an authenticated message, when a device id is given.
@@ -258,8 +250,8 @@ pub fn decrypt_raw(iv: JsValue, data: JsValue, key_hex: JsValue) -> core::result
 pub fn seal(message: JsValue, key: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
     let [format, device_id, direction] =
         NAMES.with(|names| self::options(&options, [&names.format, &names.device_id, &names.direction])).map_err(to_js)?;
-    let format = format_option(format, Format::Passphrase).map_err(to_js)?;
-    let direction = direction_option(direction, Direction::Reply).map_err(to_js)?;
+    let format = named(format, Format::Passphrase, Format::from_name).map_err(to_js)?;
+    let direction = named(direction, Direction::Reply, Direction::from_name).map_err(to_js)?;
     let key = key_text(&key).map_err(to_js)?;
     let json = js_sys::JSON::stringify(&message)
         .ok()
@@ -287,7 +279,7 @@ pub fn seal(message: JsValue, key: JsValue, options: JsValue) -> core::result::R
 pub fn open(body: JsValue, key: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
     let [device_id, direction, formats] =
         NAMES.with(|names| self::options(&options, [&names.device_id, &names.direction, &names.formats])).map_err(to_js)?;
-    let direction = direction_option(direction, Direction::Request).map_err(to_js)?;
+    let direction = named(direction, Direction::Request, Direction::from_name).map_err(to_js)?;
     let key = key_text(&key).map_err(to_js)?;
     let fields = match body.as_string() {
         Some(json_text) => BodyFields::from_json_text(&json_text),
@@ -322,10 +314,7 @@ pub fn open(body: JsValue, key: JsValue, options: JsValue) -> core::result::Resu
 #[wasm_bindgen(js_name = checkSequence)]
 pub fn check_sequence(message: JsValue, stored: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
     let [policy] = NAMES.with(|names| self::options(&options, [&names.policy])).map_err(to_js)?;
-    let policy = match policy {
-        None => Policy::default(),
-        Some(name) => Policy::from_name(&name).ok_or_else(|| to_js(Error::BadOptions))?,
-    };
+    let policy = named(policy, Policy::default(), Policy::from_name).map_err(to_js)?;
     let stored = stored
         .as_f64()
         .ok_or(Error::BadStored)
