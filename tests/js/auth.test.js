@@ -12,6 +12,8 @@ require("should");
 const wasm = require("../../pkg/wsn_crypto.js");
 const backend = require("../../scripts/lib/backend.js");
 const reference = require("./helpers/auth-reference.js");
+const { request } = require("./helpers/http.js");
+const { requestBody: authBody, openReply } = reference;
 const device = require("./helpers/device.js");
 
 const KEY = "2B7E151628AED2A6ABF7158809CF4F3C";
@@ -70,15 +72,12 @@ describe("auth v1 end to end: a real Node-RED with the SQLite flows", function (
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    function authBody(dev, message) {
-        return JSON.stringify({ auth: reference.seal(JSON.stringify(message), dev.key, dev.id, "request") });
+    function post(url, body) {
+        return request(server.port, "POST", url, body);
     }
-    async function post(url, body) {
-        const res = await fetch(base + url, { method: "POST", headers: { "content-type": "application/json" }, body });
-        return { status: res.status, text: await res.text() };
-    }
-    function openReply(dev, text) {
-        return JSON.parse(reference.open(JSON.parse(text).auth, dev.key, dev.id, "reply"));
+    /** The device's current reset challenge, from a GET with a nonce. */
+    async function challengeOf() {
+        return openReply(ANY, await (await fetch(`${base}/wsn/${ANY.id}?nonce=n`)).text()).challenge;
     }
     async function rows(id) {
         return backend.query(db, "SELECT dataSEQN FROM Data WHERE deviceID = ? ORDER BY dataSEQN", [id]);
@@ -150,7 +149,6 @@ describe("auth v1 end to end: a real Node-RED with the SQLite flows", function (
     });
 
     it("takes a reset only with the current challenge, once; a captured reset cannot be replayed", async function () {
-        const challengeOf = async () => openReply(ANY, await (await fetch(`${base}/wsn/${ANY.id}?nonce=n`)).text()).challenge;
         let res = await post(`/wsn/${ANY.id}`, authBody(ANY, { SEQN: 50 }));
         [res.status, res.text].should.eql([403, "{\"error\":\"bad_challenge\"}"]);
         res = await post(`/wsn/${ANY.id}`, authBody(ANY, { SEQN: 50, challenge: "0".repeat(32) }));
@@ -173,7 +171,6 @@ describe("auth v1 end to end: a real Node-RED with the SQLite flows", function (
     });
 
     it("refuses an expired challenge and withdraws one when the SEQN moves", async function () {
-        const challengeOf = async () => openReply(ANY, await (await fetch(`${base}/wsn/${ANY.id}?nonce=n`)).text()).challenge;
         let challenge = await challengeOf();
         await backend.write(db, "UPDATE Challenges SET expires = 0 WHERE deviceID = ?", [ANY.id]);
         let res = await post(`/wsn/${ANY.id}`, authBody(ANY, { SEQN: 70, challenge }));

@@ -14,6 +14,8 @@ const should = require("should");
 
 const backend = require("../../scripts/lib/backend.js");
 const device = require("./helpers/device.js");
+const { post, exchange, JSON_TYPE } = require("./helpers/http.js");
+const { dataMessage } = device;
 
 const { ARTICLE, ARTICLE_SET_SEQN_BODY, FIRMWARE_MESSAGE } = require("./helpers/article.js");
 
@@ -35,7 +37,6 @@ const FLOOD_COPIES = Number(process.env.WSN_E2E_FLOOD) || 500;
 const CONCURRENT_SEQNS = 40;
 // Hostile requests of the wear-out test; the module broke after about 1,700.
 const WEAR_REQUESTS = Number(process.env.WSN_E2E_WEAR) || 2500;
-const JSON_TYPE = { "content-type": "application/json" };
 // What curl sends with -H "Content-Type: application/json" (besides Host and Content-Length).
 const CURL_HEADERS = { "user-agent": "curl/8.5.0", accept: "*/*" };
 
@@ -72,20 +73,8 @@ function allLogs() {
 // --- HTTP as a device ---
 
 /** Sends one request; every answer is kept for the check that no secret leaks. */
-async function send(request) {
-    const init = { method: request.method || "GET", headers: Object.assign({}, request.headers) };
-    if (request.body !== undefined) { init.body = request.body; }
-    const res = await fetch(baseUrl + request.path, init);
-    const text = await res.text();
-    const headers = Object.fromEntries(res.headers);
-    exchanges.push({ path: request.path, status: res.status, headers, text });
-    let json;
-    try { json = JSON.parse(text); } catch (e) { json = undefined; }
-    return { status: res.status, headers, text, json };
-}
-
-function post(urlPath, body, headers) {
-    return { method: "POST", path: urlPath, headers: headers || JSON_TYPE, body };
+function send(request) {
+    return exchange(baseUrl, request, exchanges);
 }
 
 function sendAll(requests) {
@@ -193,9 +182,6 @@ function xorByte(buffer, index) {
     return copy;
 }
 
-function dataMessage(seqn, value) {
-    return { data: { value: value === undefined ? 1 : value }, SEQN: seqn };
-}
 
 /** The message an endpoint expects: {"SEQN":n} for /wsn, a data message for /data. */
 function messageFor(endpoint, seqn) {
@@ -345,7 +331,7 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
         it("the firmware's message in the raw format, body built by string concatenation, is stored and acknowledged in the raw format", async function () {
             const dev = DEVICES.firmware;
             const sealed = device.rawEncrypt(device.envelope(FIRMWARE_MESSAGE), dev.key);
-            const body = "{\"iv\":\"" + sealed.iv.toString("base64") + "\",\"data\":\"" + sealed.data.toString("base64") + "\"}";
+            const body = device.rawBodyText(sealed.iv, sealed.data);
             const res = await send(post(`/data/${dev.id}`, body));
             const ack = res.status === 200 ? device.openReply(res.text, dev.key) : {};
             record("data: firmware message (raw, AES-128)", 1, "200 raw ack SEQN 4, 1 row", `${res.status} ${ack.format} ${JSON.stringify(ack.message)}`);

@@ -24,14 +24,13 @@ const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const ARTIFACTS = path.join(__dirname, "..", "artifacts");
-const DEVICE = { id: "12FA", key: "2B7E151628AED2A6ABF7158809CF4F3C", seqn: 0 };
+const { ARTICLE: DEVICE } = require("./helpers/article.js");
 // Not the device's key in the database, so an answer that opens with it can only come from the credentials.
 const FIXED_KEY = "603DEB1015CA71BE2B73AEF0857D7781";
 const PACKAGE = backend.PACKAGE_NAME;
 const EXAMPLE = require("../../examples/wsn-sqlite.json");
 
 // The device side: the passphrase format with crypto-js (tests/js/helpers/device.js).
-function seal(message, key) { return JSON.parse(device.passphraseBody(message, key)); }
 function open(text, key) { return device.openReply(text, key).message; }
 
 /** The first node of `type` wired after the http in node for `method url` in the example flows. */
@@ -264,10 +263,10 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
 
         // The edited decrypt node opens a request sealed with its fixed key (the ack
         // goes back under the same key); the edited encrypt node seals the GET reply with its own.
-        const set = await request(server.port, "POST", "/wsn/12FA", seal({ SEQN: 7 }, FIXED_KEY));
+        const set = await request(server.port, "POST", "/wsn/12FA", device.passphraseBody({ SEQN: 7 }, FIXED_KEY));
         set.status.should.equal(200, set.text);
         open(set.text, FIXED_KEY).should.have.properties({ SEQN: 7, ack: true });
-        const refused = await request(server.port, "POST", "/wsn/12FA", seal({ SEQN: 8 }, DEVICE.key));
+        const refused = await request(server.port, "POST", "/wsn/12FA", device.passphraseBody({ SEQN: 8 }, DEVICE.key));
         refused.status.should.equal(400, refused.text);
         const get = await request(server.port, "GET", "/wsn/12FA");
         get.status.should.equal(200, get.text);

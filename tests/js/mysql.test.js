@@ -17,7 +17,9 @@ const should = require("should");
 const backend = require("../../scripts/lib/backend.js");
 const mariadb = require("../../scripts/lib/mariadb.js");
 const device = require("./helpers/device.js");
-const reference = require("./helpers/auth-reference.js");
+const { post, exchange } = require("./helpers/http.js");
+const { dataMessage } = device;
+const { requestBody: authBody, openReply: openAuthReply } = require("./helpers/auth-reference.js");
 
 const FLOWS = path.join(backend.ROOT, "flows", "wsn-mysql.json");
 const { ARTICLE, ARTICLE_SET_SEQN_BODY, FIRMWARE_MESSAGE } = require("./helpers/article.js");
@@ -45,7 +47,6 @@ const DEVICES = {
 
 const FLOOD_COPIES = Number(process.env.WSN_E2E_FLOOD) || 500;
 const CONCURRENT_SEQNS = 30;
-const JSON_TYPE = { "content-type": "application/json" };
 
 let workDir;
 let db;
@@ -105,29 +106,8 @@ async function stopAll() {
 
 // --- HTTP as a device ---
 
-async function send(server, request) {
-    const init = { method: request.method || "GET", headers: Object.assign({}, request.headers) };
-    if (request.body !== undefined) { init.body = request.body; }
-    const res = await fetch(server.base + request.path, init);
-    const text = await res.text();
-    const headers = Object.fromEntries(res.headers);
-    exchanges.push({ path: request.path, status: res.status, headers, text });
-    let json;
-    try { json = JSON.parse(text); } catch (e) { json = undefined; }
-    return { status: res.status, headers, text, json };
-}
-
-function post(urlPath, body, headers) {
-    return { method: "POST", path: urlPath, headers: headers || JSON_TYPE, body };
-}
-
-/** A request body in the authenticated format (helpers/auth-reference.js, node:crypto). */
-function authBody(dev, message) {
-    return JSON.stringify({ auth: reference.seal(JSON.stringify(message), dev.key, dev.id, "request") });
-}
-
-function openAuthReply(dev, text) {
-    return JSON.parse(reference.open(JSON.parse(text).auth, dev.key, dev.id, "reply"));
+function send(server, request) {
+    return exchange(server.base, request, exchanges);
 }
 
 /** GET /wsn/:id?nonce=...: the reset challenge, after checking the echoed nonce. */
@@ -141,9 +121,6 @@ async function challengeOf(server, dev) {
     return reply.challenge;
 }
 
-function dataMessage(seqn, value) {
-    return { data: { value: value === undefined ? 1 : value }, SEQN: seqn };
-}
 
 function statuses(responses) {
     const counts = {};
@@ -322,7 +299,7 @@ describe("MySQL flows on a real MariaDB", function () {
         it("the firmware's raw message (body built by concatenation) is stored and acknowledged raw; a gap 4 -> 10 reports lost 5", async function () {
             const dev = DEVICES.firmware;
             const sealed = device.rawEncrypt(device.envelope(FIRMWARE_MESSAGE), dev.key);
-            const body = "{\"iv\":\"" + sealed.iv.toString("base64") + "\",\"data\":\"" + sealed.data.toString("base64") + "\"}";
+            const body = device.rawBodyText(sealed.iv, sealed.data);
             const res = await send(a, post(`/data/${dev.id}`, body));
             res.status.should.equal(200, res.text);
             device.openReply(res.text, dev.key).should.eql({ format: "raw", message: { SEQN: 4, ack: true, lost: 0 } });

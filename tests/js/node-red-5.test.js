@@ -18,10 +18,9 @@ const { request } = require("./helpers/http.js");
 const backend = require("../../scripts/lib/backend.js");
 const { ensureNodeRed5 } = require("../../scripts/lib/node-red-5.js");
 
-const DEVICE = { id: "12FA", key: "2B7E151628AED2A6ABF7158809CF4F3C", seqn: 0 };
+const { ARTICLE: DEVICE } = require("./helpers/article.js");
 
 // The device side: the passphrase format with crypto-js (tests/js/helpers/device.js).
-function seal(message) { return JSON.parse(device.passphraseBody(message, DEVICE.key)); }
 function open(text) { return device.openReply(text, DEVICE.key).message; }
 
 describe("Node-RED 5 on Node 22 (packed tarball, shipped flows, sqlite built for Node 22)", function () {
@@ -74,7 +73,7 @@ describe("Node-RED 5 on Node 22 (packed tarball, shipped flows, sqlite built for
     });
 
     it("logs POST /data/12FA, acknowledges it, and answers a replay with 409", async function () {
-        const body = seal({ data: { value: 300 }, SEQN: 121 });
+        const body = device.passphraseBody({ data: { value: 300 }, SEQN: 121 }, DEVICE.key);
         const first = await request(server.port, "POST", "/data/12FA", body);
         first.status.should.equal(200, first.text);
         const ack = open(first.text);

@@ -43,4 +43,14 @@ function open(text, keyHex, deviceId, direction) {
     return Buffer.concat([decipher.update(body.subarray(16)), decipher.final()]).toString("utf8");
 }
 
-module.exports = { seal, open };
+/** A device's request body in the authenticated format, carrying `message`. */
+function requestBody(dev, message) {
+    return JSON.stringify({ auth: seal(JSON.stringify(message), dev.key, dev.id, "request") });
+}
+
+/** The message inside the backend's authenticated reply text to `dev`. */
+function openReply(dev, text) {
+    return JSON.parse(open(JSON.parse(text).auth, dev.key, dev.id, "reply"));
+}
+
+module.exports = { seal, open, requestBody, openReply };

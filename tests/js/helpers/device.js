@@ -81,6 +81,11 @@ function rawBodyText(iv, data) {
 
 // --- request bodies and replies ---
 
+/** A data message of the later posts' endpoint: {"data":{"value":v},"SEQN":n}. */
+function dataMessage(seqn, value) {
+    return { data: { value: value === undefined ? 1 : value }, SEQN: seqn };
+}
+
 /** Body text of a passphrase-format request carrying `message`. */
 function passphraseBody(message, key) {
     return JSON.stringify({ msg: passphraseEncrypt(envelope(message), key) });
@@ -116,6 +121,7 @@ function openReply(text, key) {
 }
 
 module.exports = {
+    dataMessage,
     envelope,
     openEnvelope,
     passphraseEncrypt,
