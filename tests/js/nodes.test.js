@@ -7,9 +7,9 @@
 const util = require("util");
 const crypto = require("crypto");
 const should = require("should");
-const CryptoJS = require("crypto-js");
 const helper = require("node-red-node-test-helper");
 const authReference = require("./helpers/auth-reference.js");
+const device = require("./helpers/device.js");
 const decryptNode = require("../../node-red/wsn-decrypt.js");
 const encryptNode = require("../../node-red/wsn-encrypt.js");
 
@@ -18,25 +18,11 @@ helper.init(require.resolve("node-red"));
 const KEY = "2B7E151628AED2A6ABF7158809CF4F3C";
 const ARTICLE_BODY = { msg: "U2FsdGVkX1+VRlCORJjs2mxxTljfcdu6Z7G8JVyFx7b+jaqKMLeBx4ecLQnjUOYp" };
 
-function b64json(message) { return Buffer.from(JSON.stringify(message)).toString("base64"); }
-function passphraseBody(message, key) { return { msg: CryptoJS.AES.encrypt(b64json(message), key || KEY).toString() }; }
-function rawBody(message, keyHex) {
-    const key = Buffer.from(keyHex || KEY, "hex");
-    const iv = crypto.randomBytes(16);
-    const cipher = crypto.createCipheriv(`aes-${key.length * 8}-cbc`, key, iv);
-    const data = Buffer.concat([cipher.update(b64json(message)), cipher.final()]);
-    return { iv: iv.toString("base64"), data: data.toString("base64") };
-}
-function openRaw(body, keyHex) {
-    const key = Buffer.from(keyHex || KEY, "hex");
-    const decipher = crypto.createDecipheriv(`aes-${key.length * 8}-cbc`, key, Buffer.from(body.iv, "base64"));
-    const inner = Buffer.concat([decipher.update(Buffer.from(body.data, "base64")), decipher.final()]).toString();
-    return JSON.parse(Buffer.from(inner, "base64").toString());
-}
-function openPassphrase(ciphertext, key) {
-    const inner = CryptoJS.AES.decrypt(ciphertext, key || KEY).toString(CryptoJS.enc.Utf8);
-    return JSON.parse(Buffer.from(inner, "base64").toString());
-}
+// The device side (helpers/device.js): crypto-js and node:crypto, as objects the nodes get.
+function passphraseBody(message, key) { return JSON.parse(device.passphraseBody(message, key || KEY)); }
+function rawBody(message, keyHex) { return JSON.parse(device.rawBody(message, keyHex || KEY)); }
+function openRaw(body, keyHex) { return device.openEnvelope(device.rawDecrypt(body.iv, body.data, keyHex || KEY)); }
+function openPassphrase(ciphertext, key) { return device.openEnvelope(device.passphraseDecrypt(ciphertext, key || KEY)); }
 function row(seqn, key) { return [{ deviceKey: key || KEY, deviceSQN: seqn }]; }
 
 function decryptFlow(props) {
@@ -146,7 +132,7 @@ describe("wsn-decrypt node", function () {
         ["stale SEQN", function () { return { req: { body: ARTICLE_BODY }, payload: row(500) }; }, 409, "stale"],
         ["wrong key", function () { return { req: { body: passphraseBody({ SEQN: 1 }, "other") }, payload: row(0) }; }, 400, "cannot_decrypt"],
         ["bad base64", function () { return { req: { body: { msg: "U2Fs$$$" } }, payload: row(0) }; }, 400, "cannot_decrypt"],
-        ["inner text not JSON", function () { return { req: { body: { msg: CryptoJS.AES.encrypt(Buffer.from("not json").toString("base64"), KEY).toString() } }, payload: row(0) }; }, 400, "cannot_decrypt"],
+        ["inner text not JSON", function () { return { req: { body: { msg: device.passphraseEncrypt(Buffer.from("not json").toString("base64"), KEY) } }, payload: row(0) }; }, 400, "cannot_decrypt"],
         ["raw key, wrong key", function () { return { req: { body: rawBody({ SEQN: 1 }, "00".repeat(16)) }, payload: row(0) }; }, 400, "cannot_decrypt"],
         ["body of neither format", function () { return { req: { body: { msg: "x", iv: "y" } }, payload: row(0) }; }, 400, "bad_format"],
         ["body text not JSON", function () { return { req: { body: "{" }, payload: row(0) }; }, 400, "bad_json"],
@@ -191,7 +177,7 @@ describe("wsn-decrypt node", function () {
     it("answers bad padding and bad JSON after decryption identically", async function () {
         await loadFlow(decryptFlow());
         const padding = await run("d", { req: { body: passphraseBody({ SEQN: 1 }, "wrong") }, payload: row(0) });
-        const json = await run("d", { req: { body: { msg: CryptoJS.AES.encrypt("bm90IGpzb24=", KEY).toString() } }, payload: row(0) });
+        const json = await run("d", { req: { body: { msg: device.passphraseEncrypt("bm90IGpzb24=", KEY) } }, payload: row(0) });
         [padding.msg.statusCode, padding.msg.payload].should.eql([json.msg.statusCode, json.msg.payload]);
     });
 
