@@ -151,4 +151,4 @@ function deviceBinding(RED, node, msg) {
 }
 
 
-module.exports = { wasm, wsnError, messageProperty, deviceBinding, httpAnswer, redactedKey, resolveKey, statusCounter, reject };
+module.exports = { wasm, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusCounter, reject };

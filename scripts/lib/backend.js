@@ -68,10 +68,14 @@ function run(db, sql, params) {
     });
 }
 
+function exec(db, sql) {
+    return new Promise(function (resolve, reject) { db.exec(sql, function (err) { if (err) { reject(err); } else { resolve(); } }); });
+}
+
 /**
- * Brings a database to the shipped schema: runs the idempotent schema, then
- * adds the columns an older database lacks (the tables must exist first, so
- * this runs the schema's CREATE TABLEs before its indexes need the columns).
+ * Brings a database to the shipped schema: first adds the columns an older
+ * database's tables lack (the schema's indexes and triggers need them), then
+ * runs the idempotent schema, which creates what is missing.
  */
 async function upgradeSchema(db) {
     const tables = (await run(db, "SELECT name FROM sqlite_master WHERE type = 'table'")).map((r) => r.name);
@@ -82,7 +86,7 @@ async function upgradeSchema(db) {
             await run(db, `ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
         }
     }
-    await new Promise(function (resolve, reject) { db.exec(SCHEMA, function (err) { if (err) { reject(err); } else { resolve(); } }); });
+    await exec(db, SCHEMA);
 }
 
 /**
@@ -95,7 +99,7 @@ async function createDatabase(file, devices, schema) {
     const db = new sqlite.Database(file);
     try {
         if (schema) {
-            await new Promise(function (resolve, reject) { db.exec(schema, function (err) { if (err) { reject(err); } else { resolve(); } }); });
+            await exec(db, schema);
         } else {
             await upgradeSchema(db);
         }
