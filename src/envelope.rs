@@ -1,12 +1,12 @@
-//! The message envelope: in the two formats of the original flows, JSON text,
-//! base64-encoded, then encrypted; in the authenticated format ([`crate::auth`]),
-//! the JSON text sealed with encrypt-then-MAC. And the reverse.
+//! The message envelope: the request body's fields and the wire format they
+//! tell, and the two legacy formats of the original flows: JSON text,
+//! base64-encoded, then encrypted, and the reverse. The authenticated format
+//! is [`crate::auth`]'s.
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::auth::{self, Direction};
 use crate::cipher::{self, RawKey};
 use crate::encoding::{decode_base64, encode_base64, utf8_text};
 use crate::error::{Error, Result};
@@ -42,16 +42,6 @@ impl Format {
             _ => None,
         }
     }
-}
-
-/// Where a message of the authenticated format belongs: the device it is
-/// for and who made it. Both are inside its tag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Binding<'a> {
-    /// The device id, as in the URL.
-    pub device_id: &'a str,
-    /// A device's request or the backend's reply.
-    pub direction: Direction,
 }
 
 /// The fields of a request body that matter; others are ignored.
@@ -151,61 +141,61 @@ impl Request<'_> {
     }
 }
 
-/// Opens a request with the device key and returns the JSON object inside.
+/// Opens a request in a legacy format with the device key and returns the
+/// JSON object inside.
 ///
 /// # Errors
 /// [`Error::BadKey`] for an empty passphrase or a raw key that is not hex of
 /// the right length; the outer-shape errors of [`cipher::passphrase_decrypt`]
 /// and [`cipher::raw_decrypt`]; [`Error::CannotDecrypt`] for everything found
-/// after decryption.
+/// after decryption; [`Error::BadOptions`] for the authenticated format,
+/// which [`crate::auth`] and [`crate::request`] open.
 pub fn open(request: &Request<'_>, key: &str) -> Result<Map<String, Value>> {
-    open_bound(request, key, None)
-}
-
-/// [`open`] for any format: a request in the authenticated format needs the
-/// binding it was sealed with.
-///
-/// # Errors
-/// As [`open`]; [`Error::BadOptions`] for an authenticated request without a binding.
-pub fn open_bound(request: &Request<'_>, key: &str, binding: Option<Binding<'_>>) -> Result<Map<String, Value>> {
-    let json_text = decrypt_json_text(request, key, binding)?;
-    match serde_json::from_str(&json_text) {
+    let opened = open_legacy(request, key)?;
+    match serde_json::from_str(&opened.json_text) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(Error::CannotDecrypt),
     }
 }
 
-/// [`open_bound`] without building the map: the JSON text as the device
-/// wrote it, once it reads as an object. For the JavaScript export, which
-/// `JSON.parse`s the text, so that it gets exactly the numbers and strings
-/// JavaScript would read.
-pub(crate) fn open_json_text(request: &Request<'_>, key: &str, binding: Option<Binding<'_>>) -> Result<Zeroizing<String>> {
-    let json_text = decrypt_json_text(request, key, binding)?;
-    if json::is_object(&json_text) {
-        Ok(json_text)
-    } else {
-        Err(Error::CannotDecrypt)
-    }
+/// A legacy-format message, decrypted.
+pub struct LegacyOpened {
+    /// The JSON text as the device wrote it, once it reads as an object.
+    pub json_text: Zeroizing<String>,
+    /// How many of its first bytes anyone can choose without the key: in
+    /// the raw format, those from the first cipher block, which the IV sent
+    /// beside it flips at will; none in the passphrase format, whose IV is
+    /// derived from the key.
+    pub malleable_prefix: usize,
 }
 
-/// Decrypts and base64-decodes to the JSON text. Every way the plaintext
-/// can be wrong answers the same, so that a wrong key that happens to leave
-/// valid padding looks like any other wrong key.
-fn decrypt_json_text(request: &Request<'_>, key: &str, binding: Option<Binding<'_>>) -> Result<Zeroizing<String>> {
-    let inner = match *request {
-        Request::Passphrase { msg } => cipher::passphrase_decrypt(msg, passphrase(key)?)?,
-        Request::Raw { iv, data } => cipher::raw_decrypt(&RawKey::from_hex(key)?, iv, data)?,
-        Request::Auth { auth } => {
-            let binding = binding.ok_or(Error::BadOptions)?;
-            // Authenticated messages carry the JSON text itself, not its base64.
-            return utf8_text(auth::open(auth, key, binding.device_id, binding.direction)?);
+/// Decrypts and base64-decodes a legacy request to its JSON text. Every way
+/// the plaintext can be wrong answers the same, so that a wrong key that
+/// happens to leave valid padding looks like any other wrong key.
+///
+/// # Errors
+/// As [`open`].
+pub fn open_legacy(request: &Request<'_>, key: &str) -> Result<LegacyOpened> {
+    let (inner, in_first_block) = match *request {
+        Request::Passphrase { msg } => (cipher::passphrase_decrypt(msg, passphrase(key)?)?, 0),
+        Request::Raw { iv, data } => {
+            let inner = cipher::raw_decrypt(&RawKey::from_hex(key)?, iv, data)?;
+            // base64 characters (whitespace is skipped when decoding) of the
+            // first block; each carries 6 bits of the JSON text.
+            let chars = inner.iter().take(cipher::BLOCK_LEN).filter(|b| !b.is_ascii_whitespace()).count();
+            (inner, (chars * 6).div_ceil(8))
         }
+        Request::Auth { .. } => return Err(Error::BadOptions),
     };
     let inner = core::str::from_utf8(&inner).map_err(|_| Error::CannotDecrypt)?;
-    utf8_text(Zeroizing::new(decode_base64(inner).map_err(|_| Error::CannotDecrypt)?))
+    let json_text = utf8_text(Zeroizing::new(decode_base64(inner).map_err(|_| Error::CannotDecrypt)?))?;
+    if !json::is_object(&json_text) {
+        return Err(Error::CannotDecrypt);
+    }
+    Ok(LegacyOpened { json_text, malleable_prefix: in_first_block })
 }
 
-/// A sealed reply or request, in the shape of its wire format.
+/// A sealed reply or request, in the shape of its legacy wire format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sealed {
     /// base64("Salted__" + salt + ciphertext)
@@ -217,27 +207,19 @@ pub enum Sealed {
         /// base64 of the ciphertext
         data: String,
     },
-    /// base64 of the authenticated bytes
-    Auth(String),
 }
 
-/// Seals JSON text: base64 of it, encrypted in `format` with the device key.
+/// Seals JSON text in a legacy format: base64 of it, encrypted with the
+/// device key.
 ///
 /// # Errors
-/// [`Error::BadKey`] as for [`open`]; [`Error::Rng`] if no salt or IV can be drawn.
+/// [`Error::BadKey`] as for [`open`]; [`Error::TooLarge`]; [`Error::Rng`] if
+/// no salt or IV can be drawn; [`Error::BadOptions`] for the authenticated
+/// format, which [`crate::auth::seal`] seals.
 pub fn seal(json_text: &str, key: &str, format: Format) -> Result<Sealed> {
-    seal_bound(json_text, key, format, None)
-}
-
-/// [`seal`] for any format: the authenticated one needs a binding.
-///
-/// # Errors
-/// As [`seal`]; [`Error::BadOptions`] for the authenticated format without a binding.
-pub fn seal_bound(json_text: &str, key: &str, format: Format, binding: Option<Binding<'_>>) -> Result<Sealed> {
     if json_text.len() > cipher::MAX_CIPHERTEXT_CHARS / 2 {
         return Err(Error::TooLarge);
     }
-    // The legacy formats encrypt base64 of the JSON text; auth the text itself.
     let inner = || Zeroizing::new(encode_base64(json_text.as_bytes()));
     match format {
         Format::Passphrase => Ok(Sealed::Passphrase(cipher::passphrase_encrypt(inner().as_bytes(), passphrase(key)?)?)),
@@ -245,10 +227,7 @@ pub fn seal_bound(json_text: &str, key: &str, format: Format, binding: Option<Bi
             let (iv, data) = cipher::raw_encrypt(&RawKey::from_hex(key)?, inner().as_bytes())?;
             Ok(Sealed::Raw { iv: encode_base64(&iv), data: encode_base64(&data) })
         }
-        Format::Auth => {
-            let binding = binding.ok_or(Error::BadOptions)?;
-            auth::seal(json_text.as_bytes(), key, binding.device_id, binding.direction).map(Sealed::Auth)
-        }
+        Format::Auth => Err(Error::BadOptions),
     }
 }
 

@@ -44,6 +44,18 @@ pub enum Error {
     TooLarge,
     /// The platform's random number generator failed.
     Rng,
+    /// An authenticated request of a kind this endpoint does not take (a
+    /// reset posted as data, a reply posted as a request).
+    WrongKind,
+    /// A raw-format message whose `SEQN` starts in the first cipher block,
+    /// which anyone can rewrite by changing the IV: refused, since its SEQN
+    /// cannot be trusted.
+    MalleableSeqn,
+    /// No key or stored SEQN for the device: it is not provisioned.
+    UnknownDevice,
+    /// Anything that is not the client's fault (a malformed stored key, bad
+    /// node options, a database failure).
+    ServerError,
 }
 
 impl Error {
@@ -63,8 +75,65 @@ impl Error {
             Error::FormatNotAllowed => "format_not_allowed",
             Error::TooLarge => "too_large",
             Error::Rng => "rng",
+            Error::WrongKind => "wrong_kind",
+            Error::MalleableSeqn => "malleable_seqn",
+            Error::UnknownDevice => "unknown_device",
+            Error::ServerError => "server_error",
         }
     }
+
+    /// The error a code names, for codes made outside the core (the flows'
+    /// database refusals).
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Error> {
+        Error::ALL.into_iter().find(|error| error.code() == code)
+    }
+
+    /// The HTTP status a backend answers this error with. Errors that are
+    /// not the client's fault are 500, and their code is not shown to it
+    /// ([`Error::public_code`]).
+    pub const fn http_status(self) -> u16 {
+        match self {
+            Error::BadBase64 | Error::BadFormat | Error::CannotDecrypt | Error::BadJson | Error::BadSeqn => 400,
+            Error::WrongKind | Error::MalleableSeqn => 400,
+            Error::FormatNotAllowed => 403,
+            Error::UnknownDevice => 404,
+            Error::Replay | Error::Stale => 409,
+            Error::TooLarge => 413,
+            Error::BadStored | Error::BadKey | Error::BadOptions | Error::Rng | Error::ServerError => 500,
+        }
+    }
+
+    /// The code a client is shown: every failure to decode or decrypt is
+    /// `cannot_decrypt` (so the backend is no padding oracle), and every
+    /// server-side failure `server_error`.
+    pub const fn public_code(self) -> &'static str {
+        match self {
+            Error::BadBase64 => Error::CannotDecrypt.code(),
+            _ if self.http_status() == 500 => Error::ServerError.code(),
+            _ => self.code(),
+        }
+    }
+
+    const ALL: [Error; 17] = [
+        Error::BadBase64,
+        Error::BadFormat,
+        Error::CannotDecrypt,
+        Error::BadJson,
+        Error::BadSeqn,
+        Error::BadStored,
+        Error::Replay,
+        Error::Stale,
+        Error::BadKey,
+        Error::BadOptions,
+        Error::FormatNotAllowed,
+        Error::TooLarge,
+        Error::Rng,
+        Error::WrongKind,
+        Error::MalleableSeqn,
+        Error::UnknownDevice,
+        Error::ServerError,
+    ];
 
     /// A human-readable message. Never contains input data, keys or plaintext.
     pub const fn message(self) -> &'static str {
@@ -82,6 +151,10 @@ impl Error {
             Error::FormatNotAllowed => "this device may not use this wire format",
             Error::TooLarge => "input is too large",
             Error::Rng => "random number generator failed",
+            Error::WrongKind => "this endpoint does not take messages of this kind",
+            Error::MalleableSeqn => "raw format: the SEQN starts in the first cipher block, which anyone can rewrite",
+            Error::UnknownDevice => "no such device",
+            Error::ServerError => "server error",
         }
     }
 }
@@ -93,6 +166,20 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_names_its_error_once() {
+        for error in Error::ALL {
+            assert_eq!(Error::from_code(error.code()), Some(error), "{error:?}");
+            assert!(Error::from_code(error.public_code()).is_some(), "{error:?}");
+        }
+        assert_eq!(Error::from_code("bad_challenge"), None);
+    }
+}
 
 /// Result type of the crate.
 pub type Result<T> = core::result::Result<T, Error>;

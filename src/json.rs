@@ -244,10 +244,275 @@ impl<'de> Visitor<'de> for AnyValue {
     }
 }
 
+/// What the request rules need of a decrypted message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct MessageMembers {
+    /// The `SEQN` member.
+    pub seqn: SeqnMember,
+    /// Whether a `data` member holds an object.
+    pub data_is_object: bool,
+}
+
+/// A message's `SEQN` member.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum SeqnMember {
+    /// Not there.
+    Absent,
+    /// A number, as JavaScript's `JSON.parse` reads it (a double).
+    Number(f64),
+    /// Anything else, or the member given twice: JavaScript would take the
+    /// last, another reader the first, so neither is trusted.
+    Bad,
+}
+
+/// The `SEQN` and `data` members of the object in `text`; `Ok(None)` for
+/// JSON that is not an object.
+///
+/// # Errors
+/// serde_json's error for text it does not read as JSON.
+pub(crate) fn message_members(text: &str) -> serde_json::Result<Option<MessageMembers>> {
+    let mut json = serde_json::Deserializer::from_str(text);
+    let members = Message.deserialize(&mut json)?;
+    json.end()?;
+    Ok(members)
+}
+
+struct Message;
+
+impl<'de> DeserializeSeed<'de> for Message {
+    type Value = Option<MessageMembers>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Message {
+    type Value = Option<MessageMembers>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = MessageMembers { seqn: SeqnMember::Absent, data_is_object: false };
+        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match name.as_ref() {
+                "SEQN" => {
+                    let value = map.next_value_seed(SeqnValue)?;
+                    members.seqn = if members.seqn == SeqnMember::Absent { value } else { SeqnMember::Bad };
+                }
+                "data" => members.data_is_object = map.next_value_seed(IsObject)?,
+                _ => map.next_value_seed(AnyValue)?,
+            }
+        }
+        Ok(Some(members))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        AnyValue.visit_seq(seq).map(|()| None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// A `SEQN` value: numbers as doubles, as `JSON.parse` reads them.
+struct SeqnValue;
+
+impl<'de> DeserializeSeed<'de> for SeqnValue {
+    type Value = SeqnMember;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<SeqnMember, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SeqnValue {
+    type Value = SeqnMember;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<SeqnMember, E> {
+        Ok(SeqnMember::Number(value as f64))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<SeqnMember, E> {
+        Ok(SeqnMember::Number(value as f64))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<SeqnMember, E> {
+        Ok(SeqnMember::Number(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<SeqnMember, E> {
+        Ok(SeqnMember::Bad)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<SeqnMember, E> {
+        Ok(SeqnMember::Bad)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<SeqnMember, E> {
+        Ok(SeqnMember::Bad)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SeqnMember, A::Error> {
+        AnyValue.visit_seq(seq).map(|()| SeqnMember::Bad)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<SeqnMember, A::Error> {
+        AnyValue.visit_map(map).map(|()| SeqnMember::Bad)
+    }
+}
+
+/// Whether a value is an object.
+struct IsObject;
+
+impl<'de> DeserializeSeed<'de> for IsObject {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IsObject {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
+        AnyValue.visit_map(map).map(|()| true)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
+        AnyValue.visit_seq(seq).map(|()| false)
+    }
+
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+}
+
+/// The byte offsets of the opening quotes of the top-level members named
+/// `name` in `text`, which must be JSON of an object (checked before: this
+/// scanner does not validate). The raw format's rule on where the SEQN may
+/// start needs positions, which no deserializer reports.
+pub(crate) fn top_level_member_offsets(text: &str, name: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut offsets = Vec::new();
+    let (mut depth, mut expect_name, mut at) = (0usize, false, 0usize);
+    while let Some(&byte) = bytes.get(at) {
+        match byte {
+            b'"' => {
+                let start = at;
+                at += 1;
+                while let Some(&inside) = bytes.get(at) {
+                    match inside {
+                        b'\\' => at += 2,
+                        b'"' => break,
+                        _ => at += 1,
+                    }
+                }
+                if depth == 1 && expect_name {
+                    // Quotes are ASCII, so both ends are character boundaries.
+                    let token = text.get(start..=at).unwrap_or("");
+                    let named = match token.get(1..token.len().saturating_sub(1)) {
+                        Some(plain) if !plain.contains('\\') => plain == name,
+                        _ => serde_json::from_str::<String>(token).is_ok_and(|unescaped| unescaped == name),
+                    };
+                    if named {
+                        offsets.push(start);
+                    }
+                    expect_name = false;
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                expect_name = depth == 1;
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => expect_name = true,
+            _ => {}
+        }
+        at += 1;
+    }
+    offsets
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::Value;
+
+    #[test]
+    fn message_members_read_seqn_and_data() {
+        let read = |text: &str| message_members(text).unwrap();
+        let members = |seqn, data_is_object| Some(MessageMembers { seqn, data_is_object });
+        assert_eq!(read(r#"{"data":{"value":1},"SEQN":121}"#), members(SeqnMember::Number(121.0), true));
+        assert_eq!(read(r#"{"SEQN":1.5e2,"data":[1]}"#), members(SeqnMember::Number(150.0), false));
+        assert_eq!(read(r#"{"SEQN":1,"SEQN":2}"#), members(SeqnMember::Bad, false));
+        assert_eq!(read(r#"{"SEQN":"1"}"#), members(SeqnMember::Bad, false));
+        assert_eq!(read(r#"{"S\u0045QN":7}"#), members(SeqnMember::Number(7.0), false));
+        assert_eq!(read(r#"{"x":{"SEQN":7}}"#), members(SeqnMember::Absent, false));
+        assert_eq!(read("[1]"), None);
+        assert!(message_members("{").is_err());
+    }
+
+    #[test]
+    fn member_offsets_are_top_level_names_only() {
+        assert_eq!(top_level_member_offsets(r#"{"data":{"SEQN":1},"SEQN":121}"#, "SEQN"), vec![19]);
+        assert_eq!(top_level_member_offsets(r#"{"SEQN":1,"a":"SEQN","b":["SEQN"]}"#, "SEQN"), vec![1]);
+        assert_eq!(top_level_member_offsets(r#"{"a":"x\"SEQN","S\u0045QN":2}"#, "SEQN"), vec![15]);
+        assert_eq!(top_level_member_offsets(r#"{"a":"é","SEQN":2}"#, "SEQN"), vec![10]);
+        assert!(top_level_member_offsets(r#"{"data":1}"#, "SEQN").is_empty());
+    }
 
     /// The reference: the `Value` that `serde_json::from_str` builds.
     fn by_value(text: &str) -> serde_json::Result<Option<[Member; 4]>> {

@@ -56,6 +56,7 @@ pub mod envelope;
 mod error;
 mod json;
 pub mod kdf;
+pub mod request;
 pub mod sequence;
 
 pub use error::{Error, Result};
@@ -64,8 +65,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use zeroize::Zeroizing;
 
-use crate::auth::Direction;
-use crate::envelope::{Binding, BodyFields, Format, Sealed};
+use crate::auth::{Direction, Kind, Tag};
+use crate::envelope::{BodyFields, Format, Request, Sealed};
+use crate::request::Endpoint;
 use crate::sequence::Policy;
 
 /// JS strings the exports use on every call, made once. Each string made
@@ -85,6 +87,9 @@ struct Names {
     passphrase: JsValue,
     raw: JsValue,
     policy: JsValue,
+    kind: JsValue,
+    request: JsValue,
+    endpoint: JsValue,
     seqn_member: JsValue,
     seqn: JsValue,
     stored: JsValue,
@@ -106,6 +111,9 @@ thread_local! {
         passphrase: "passphrase".into(),
         raw: "raw".into(),
         policy: "policy".into(),
+        kind: "kind".into(),
+        request: "request".into(),
+        endpoint: "endpoint".into(),
         seqn_member: "SEQN".into(),
         seqn: "seqn".into(),
         stored: "stored".into(),
@@ -185,11 +193,6 @@ fn named<T>(name: Option<String>, default: T, from_name: fn(&str) -> Option<T>) 
     name.map_or(Ok(default), |name| from_name(&name).ok_or(Error::BadOptions))
 }
 
-/// The binding of an authenticated message, when a device id is given.
-fn binding(device_id: &Option<String>, direction: Direction) -> Option<Binding<'_>> {
-    device_id.as_deref().map(|device_id| Binding { device_id, direction })
-}
-
 /// Decrypted bytes as a JavaScript string; the copy in wasm memory is wiped
 /// (a Rust `String` handed to wasm-bindgen would be freed unwiped).
 fn plain_text(plain: Zeroizing<Vec<u8>>) -> core::result::Result<js_sys::JsString, JsValue> {
@@ -239,74 +242,206 @@ pub fn decrypt_raw(iv: JsValue, data: JsValue, key_hex: JsValue) -> core::result
     plain_text(plain)
 }
 
-/// Seals a message (any JSON value, written with `JSON.stringify`) for a
-/// device or, on a device, for the backend. Returns the ciphertext string in
-/// the passphrase format (the body of the article's GET reply), `{iv, data}`
-/// in the raw format, or `{auth}` in the authenticated format.
-/// Options: `{format: "passphrase" | "raw" | "auth", deviceId, direction:
-/// "reply" | "request"}`; passphrase and reply by default; the authenticated
-/// format needs `deviceId`.
+/// Seals a message (any JSON value, written with `JSON.stringify`).
+/// Returns the ciphertext string in the passphrase format (the body of the
+/// article's GET reply), `{iv, data}` in the raw format, or `{auth}` in the
+/// authenticated format.
+/// Options: `{format: "passphrase" | "raw" | "auth", deviceId, kind, request}`,
+/// passphrase by default. The authenticated format needs `deviceId` and
+/// `kind` (a device's `query`, `reset`, `data`; the backend's `seqn`, `ack`,
+/// `refusal`); a reply kind needs `request`, the base64 tag of the request
+/// it answers. The header's SEQN is the message's `SEQN` (0 for a query
+/// without one).
 #[wasm_bindgen]
 pub fn seal(message: JsValue, key: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
-    let [format, device_id, direction] =
-        NAMES.with(|names| self::options(&options, [&names.format, &names.device_id, &names.direction])).map_err(to_js)?;
+    let [format, device_id, kind, request] =
+        NAMES.with(|names| self::options(&options, [&names.format, &names.device_id, &names.kind, &names.request])).map_err(to_js)?;
     let format = named(format, Format::Passphrase, Format::from_name).map_err(to_js)?;
-    let direction = named(direction, Direction::Reply, Direction::from_name).map_err(to_js)?;
     let key = key_text(&key).map_err(to_js)?;
     let json = js_sys::JSON::stringify(&message)
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| to_js(Error::BadJson))?;
-    match envelope::seal_bound(&json, &key, format, binding(&device_id, direction)).map_err(to_js)? {
-        Sealed::Passphrase(ciphertext) => Ok(ciphertext.into()),
-        Sealed::Raw { iv, data } => Ok(raw_body(iv, data)),
-        Sealed::Auth(auth) => {
-            let body = js_sys::Object::new();
-            NAMES.with(|names| js_sys::Reflect::set(&body, &names.auth, &auth.into())).ok();
-            Ok(body.into())
+    if format != Format::Auth {
+        if kind.is_some() || request.is_some() {
+            return Err(to_js(Error::BadOptions));
         }
+        return match envelope::seal(&json, &key, format).map_err(to_js)? {
+            Sealed::Passphrase(ciphertext) => Ok(ciphertext.into()),
+            Sealed::Raw { iv, data } => Ok(raw_body(iv, data)),
+        };
+    }
+    let device_id = device_id.ok_or_else(|| to_js(Error::BadOptions))?;
+    let kind = kind.as_deref().and_then(Kind::from_name).ok_or_else(|| to_js(Error::BadOptions))?;
+    let bound = request.as_deref().map(request_tag).transpose().map_err(to_js)?;
+    let seqn = match message_seqn(&message) {
+        None if kind == Kind::Query => 0,
+        seqn => seqn.ok_or(Error::BadSeqn).and_then(sequence::seqn_from_f64).map_err(to_js)?,
+    };
+    let (auth, _) = auth::seal(json.as_bytes(), &key, &device_id, kind, seqn, bound.as_ref()).map_err(to_js)?;
+    Ok(auth_body(auth))
+}
+
+/// Opens a body (the parsed object, or its JSON text) with the device key.
+/// Returns `{format, message}`, `message` being the JSON object inside, and
+/// in the authenticated format also `{kind, seqn}` from its header. The
+/// format is told from the body: `{msg}`, `{iv, data}` or `{auth}`.
+/// Options: `{deviceId, direction: "request" | "reply", request, formats}`:
+/// the authenticated format needs `deviceId`; a reply (what a device opens)
+/// needs `request`, the base64 tag of the request it must answer, and only
+/// reply kinds open as replies, request kinds as requests. `formats`, a
+/// comma-separated list, refuses any other format with `format_not_allowed`
+/// before any decryption. This is the reader for devices and tools; the
+/// backend takes requests with [`open_request`].
+#[wasm_bindgen]
+pub fn open(body: JsValue, key: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
+    let [device_id, direction, formats, request] =
+        NAMES.with(|names| self::options(&options, [&names.device_id, &names.direction, &names.formats, &names.request])).map_err(to_js)?;
+    let direction = named(direction, Direction::Request, Direction::from_name).map_err(to_js)?;
+    let key = key_text(&key).map_err(to_js)?;
+    let fields = read_body(&body).map_err(to_js)?;
+    let body = fields.request().map_err(to_js)?;
+    if formats.is_some() && !request::allows(formats.as_deref(), body.format()) {
+        return Err(to_js(Error::FormatNotAllowed));
+    }
+    let result = js_sys::Object::new();
+    let json_text = match body {
+        Request::Auth { auth } => {
+            let device_id = device_id.ok_or_else(|| to_js(Error::BadOptions))?;
+            let bound = match (direction, request) {
+                (Direction::Request, None) => None,
+                (Direction::Reply, Some(tag)) => Some(request_tag(&tag).map_err(to_js)?),
+                _ => return Err(to_js(Error::BadOptions)),
+            };
+            let verified = auth::verify(auth, &key, &device_id, bound.as_ref()).map_err(to_js)?;
+            let kind = verified.kind(direction).map_err(to_js)?;
+            let json_text = encoding::utf8_text(verified.decrypt().map_err(to_js)?).map_err(to_js)?;
+            if !json::is_object(&json_text) {
+                return Err(to_js(Error::CannotDecrypt));
+            }
+            NAMES.with(|names| {
+                let _ = js_sys::Reflect::set(&result, &names.kind, &kind.as_str().into());
+                let _ = js_sys::Reflect::set(&result, &names.seqn, &JsValue::from_f64(verified.seqn() as f64));
+            });
+            json_text
+        }
+        legacy => envelope::open_legacy(&legacy, &key).map_err(to_js)?.json_text,
+    };
+    set_format_and_message(&result, body.format(), &json_text)?;
+    Ok(result.into())
+}
+
+/// Takes a device's request, as the backend's decrypt node does: one call
+/// that checks the device's formats (none listed refuses all), opens the
+/// message, checks that the endpoint takes its kind, reads its SEQN and
+/// applies the sequence rule against `stored`. Returns `{format, kind, seqn,
+/// stored, lost, policy, message}`, and in the authenticated format
+/// `request`, the base64 tag its reply must be bound to.
+/// Options: `{endpoint: "seqn" | "data", deviceId, formats, policy:
+/// "forward-only" | "any" | "none"}`; `endpoint` is required.
+/// A refusal throws an `Error` with its `code`; where the request's tag
+/// verified, also with `auth`, the refusal sealed for the device.
+#[wasm_bindgen(js_name = openRequest)]
+pub fn open_request(body: JsValue, key: JsValue, stored: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
+    let [endpoint, device_id, formats, policy] =
+        NAMES.with(|names| self::options(&options, [&names.endpoint, &names.device_id, &names.formats, &names.policy])).map_err(to_js)?;
+    let endpoint = endpoint.as_deref().and_then(Endpoint::from_name).ok_or_else(|| to_js(Error::BadOptions))?;
+    let policy = match policy.as_deref() {
+        None => Some(Policy::default()),
+        Some("none") => None,
+        Some(name) => Some(Policy::from_name(name).ok_or_else(|| to_js(Error::BadOptions))?),
+    };
+    let stored = stored_seqn(&stored).map_err(to_js)?;
+    let key = key_text(&key).map_err(to_js)?;
+    let fields = read_body(&body).map_err(to_js)?;
+    let options = request::Options { device_id: device_id.as_deref().unwrap_or(""), formats: formats.as_deref(), stored, policy, endpoint };
+    let taken = request::take(&fields, &key, &options).map_err(|refused| {
+        let error = to_js(refused.error);
+        if let Some(sealed) = refused.sealed {
+            let _ = NAMES.with(|names| js_sys::Reflect::set(&error, &names.auth, &sealed.into()));
+        }
+        error
+    })?;
+    let result = js_sys::Object::new();
+    set_format_and_message(&result, taken.format, &taken.json_text)?;
+    let policy = taken.policy.map_or("none", Policy::as_str);
+    NAMES.with(|names| {
+        let _ = js_sys::Reflect::set(&result, &names.kind, &taken.kind.as_str().into());
+        // All three are at most 2^53 - 1, so exact as JS numbers.
+        for (name, value) in [(&names.seqn, taken.seqn), (&names.stored, taken.stored), (&names.lost, taken.lost)] {
+            let _ = js_sys::Reflect::set(&result, name, &JsValue::from_f64(value as f64));
+        }
+        let _ = js_sys::Reflect::set(&result, &names.policy, &policy.into());
+        if let Some(tag) = taken.request_tag {
+            let _ = js_sys::Reflect::set(&result, &names.request, &encoding::encode_base64(&tag).into());
+        }
+    });
+    Ok(result.into())
+}
+
+/// The HTTP status a backend answers an error code with; 500 for codes the
+/// core does not know.
+#[wasm_bindgen(js_name = httpStatus)]
+pub fn http_status(code: &str) -> u16 {
+    Error::from_code(code).map_or(500, Error::http_status)
+}
+
+/// The code a client is shown for an error code: `cannot_decrypt` for every
+/// failure to decode, `server_error` for whatever is not the client's fault.
+#[wasm_bindgen(js_name = publicCode)]
+pub fn public_code(code: &str) -> String {
+    Error::from_code(code).map_or(Error::ServerError, |error| error).public_code().to_string()
+}
+
+/// A request body as the exports take it: JSON text (what the device sent)
+/// or the object a body parser made of it.
+fn read_body(body: &JsValue) -> Result<BodyFields> {
+    match body.as_string() {
+        Some(json_text) => BodyFields::from_json_text(&json_text),
+        None => body_fields(body),
     }
 }
 
-/// Opens a request body (the parsed object, or its JSON text) with the
-/// device key. Returns `{format, message}`, `message` being the JSON object
-/// inside. The format is told from the body: `{msg}`, `{iv, data}` or
-/// `{auth}`. Options: `{deviceId, direction: "request" | "reply", formats}`:
-/// the authenticated format needs `deviceId` (request by default); `formats`,
-/// a comma-separated list, refuses any other format with `format_not_allowed`
-/// before any decryption.
-#[wasm_bindgen]
-pub fn open(body: JsValue, key: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
-    let [device_id, direction, formats] =
-        NAMES.with(|names| self::options(&options, [&names.device_id, &names.direction, &names.formats])).map_err(to_js)?;
-    let direction = named(direction, Direction::Request, Direction::from_name).map_err(to_js)?;
-    let key = key_text(&key).map_err(to_js)?;
-    let fields = match body.as_string() {
-        Some(json_text) => BodyFields::from_json_text(&json_text),
-        None => body_fields(&body),
+/// The stored SEQN, as a database row gives it.
+fn stored_seqn(stored: &JsValue) -> Result<u64> {
+    stored.as_f64().ok_or(Error::BadStored).and_then(|n| sequence::seqn_from_f64(n).map_err(|_| Error::BadStored))
+}
+
+/// A request's tag as options give it: base64 of 16 bytes.
+fn request_tag(text: &str) -> Result<Tag> {
+    let bytes = encoding::decode_base64(text).map_err(|_| Error::BadOptions)?;
+    bytes.as_slice().try_into().map_err(|_| Error::BadOptions)
+}
+
+/// `message.SEQN` as a number, if it is one.
+fn message_seqn(message: &JsValue) -> Option<f64> {
+    if !message.is_object() {
+        return None;
     }
-    .map_err(to_js)?;
-    let request = fields.request().map_err(to_js)?;
-    if let Some(formats) = formats {
-        if !formats.split(',').any(|name| name.trim() == request.format().as_str()) {
-            return Err(to_js(Error::FormatNotAllowed));
-        }
-    }
-    let json_text = envelope::open_json_text(&request, &key, binding(&device_id, direction)).map_err(to_js)?;
-    // JSON.parse of the device's own text gives what JavaScript would read:
-    // the same numbers, even those beyond 2^53, and no second conversion.
-    let message = js_sys::JSON::parse(&json_text).map_err(|_| to_js(Error::CannotDecrypt))?;
-    let result = js_sys::Object::new();
+    NAMES.with(|names| js_sys::Reflect::get(message, &names.seqn_member)).ok().and_then(|v| v.as_f64())
+}
+
+/// Sets `format` and `message`: the device's JSON text, parsed by
+/// `JSON.parse`, so JavaScript gets exactly the numbers and strings it would
+/// read itself, even those beyond 2^53.
+fn set_format_and_message(result: &js_sys::Object, format: Format, json_text: &str) -> core::result::Result<(), JsValue> {
+    let message = js_sys::JSON::parse(json_text).map_err(|_| to_js(Error::CannotDecrypt))?;
     NAMES.with(|names| {
-        let format = match request.format() {
+        let format = match format {
             Format::Passphrase => &names.passphrase,
             Format::Raw => &names.raw,
             Format::Auth => &names.auth,
         };
-        let _ = js_sys::Reflect::set(&result, &names.format, format);
-        let _ = js_sys::Reflect::set(&result, &names.message, &message);
+        let _ = js_sys::Reflect::set(result, &names.format, format);
+        let _ = js_sys::Reflect::set(result, &names.message, &message);
     });
-    Ok(result.into())
+    Ok(())
+}
+
+fn auth_body(auth: String) -> JsValue {
+    let body = js_sys::Object::new();
+    NAMES.with(|names| js_sys::Reflect::set(&body, &names.auth, &auth.into())).ok();
+    body.into()
 }
 
 /// Checks `message.SEQN` against the stored SEQN. Returns
@@ -315,17 +450,8 @@ pub fn open(body: JsValue, key: JsValue, options: JsValue) -> core::result::Resu
 pub fn check_sequence(message: JsValue, stored: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
     let [policy] = NAMES.with(|names| self::options(&options, [&names.policy])).map_err(to_js)?;
     let policy = named(policy, Policy::default(), Policy::from_name).map_err(to_js)?;
-    let stored = stored
-        .as_f64()
-        .ok_or(Error::BadStored)
-        .and_then(|n| sequence::seqn_from_f64(n).map_err(|_| Error::BadStored))
-        .map_err(to_js)?;
-    let received = if message.is_object() {
-        NAMES.with(|names| js_sys::Reflect::get(&message, &names.seqn_member)).ok().and_then(|v| v.as_f64())
-    } else {
-        None
-    };
-    let received = sequence::seqn_from_f64(received.ok_or_else(|| to_js(Error::BadSeqn))?).map_err(to_js)?;
+    let stored = stored_seqn(&stored).map_err(to_js)?;
+    let received = sequence::seqn_from_f64(message_seqn(&message).ok_or_else(|| to_js(Error::BadSeqn))?).map_err(to_js)?;
     let accepted = sequence::check(stored, received, policy).map_err(to_js)?;
     let result = js_sys::Object::new();
     // All three are at most 2^53 - 1, so exact as JS numbers.

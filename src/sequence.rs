@@ -25,6 +25,15 @@ pub enum Policy {
 }
 
 impl Policy {
+    /// The policy's name in options and results.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Policy::ForwardOnly => "forward-only",
+            Policy::Any => "any",
+        }
+    }
+
     /// Reads a policy name as options give it: `forward-only` or `any`.
     pub fn from_name(name: &str) -> Option<Policy> {
         match name {
