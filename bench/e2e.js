@@ -25,9 +25,9 @@ const BODIES_PER_DEVICE = Number(process.env.BENCH_BODIES) || 6000;
 const CLOCK_TICK_MS = 1000 / 100;
 
 const DEVICES = Array.from({ length: CONNECTIONS }, function (_, i) {
-    return { id: `BENCH${String(i).padStart(2, "0")}`, key: crypto.randomBytes(16).toString("hex").toUpperCase(), seqn: 0 };
+    return { id: `BENCH${String(i).padStart(2, "0")}`, key: crypto.randomBytes(16).toString("hex").toUpperCase(), seqn: 0, formats: "passphrase,raw,auth" };
 });
-const CHECK = { id: "CHECK", key: crypto.randomBytes(16).toString("hex").toUpperCase(), seqn: 0 };
+const CHECK = { id: "CHECK", key: crypto.randomBytes(16).toString("hex").toUpperCase(), seqn: 0, formats: "passphrase,raw,auth" };
 
 const dataMessage = (seqn) => JSON.stringify({ data: { value: 300 + (seqn % 50) }, SEQN: seqn });
 // Requests are made with crypto-js (the tests' device helper), the original

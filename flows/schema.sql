@@ -11,18 +11,18 @@ CREATE TABLE IF NOT EXISTS Devices (
     deviceID  TEXT PRIMARY KEY NOT NULL,
     deviceKey TEXT NOT NULL,
     deviceSQN INTEGER NOT NULL DEFAULT 0,
-    -- Wire formats the device may use, comma-separated: "auth" alone moves a
-    -- device to the authenticated format and out of the legacy ones.
-    deviceFormats TEXT NOT NULL DEFAULT 'passphrase,raw,auth'
+    -- Wire formats the device may use, comma-separated. New devices speak
+    -- only the authenticated format; the legacy ones are an explicit opt-in
+    -- per device ('passphrase,raw,auth'), since neither can be
+    -- authenticated. An empty list refuses every format.
+    deviceFormats TEXT NOT NULL DEFAULT 'auth'
 );
 
--- One outstanding reset challenge per device, issued by GET /wsn/:id?nonce=...
--- and good for one reset until it expires or the device's SEQN moves.
-CREATE TABLE IF NOT EXISTS Challenges (
-    deviceID  TEXT PRIMARY KEY NOT NULL,
-    challenge TEXT NOT NULL,
-    expires   INTEGER NOT NULL      -- milliseconds since the epoch
-);
+-- Version 1 of the authenticated format kept reset challenges, written by
+-- unauthenticated requests; version 2 needs none (README, "Why no reset
+-- challenge"). Trigger first: it names the table.
+DROP TRIGGER IF EXISTS Devices_SEQN_withdraws_challenge;
+DROP TABLE IF EXISTS Challenges;
 
 CREATE TABLE IF NOT EXISTS Data (
     dataID    INTEGER PRIMARY KEY,
@@ -41,13 +41,6 @@ CREATE INDEX IF NOT EXISTS Data_by_device_date ON Data (deviceID, dataDate);
 -- (the flows' conditional INSERT fires this trigger inside it), so a crash
 -- can never leave an acknowledged message unstored or a stored one
 -- re-acceptable.
--- A challenge is single-use: any move of the SEQN (a reset it allowed, or a
--- data message) withdraws it, inside the statement that moved the SEQN.
-CREATE TRIGGER IF NOT EXISTS Devices_SEQN_withdraws_challenge AFTER UPDATE OF deviceSQN ON Devices
-BEGIN
-    DELETE FROM Challenges WHERE deviceID = NEW.deviceID;
-END;
-
 CREATE TRIGGER IF NOT EXISTS Data_advances_deviceSQN AFTER INSERT ON Data
 BEGIN
     UPDATE Devices SET deviceSQN = NEW.dataSEQN

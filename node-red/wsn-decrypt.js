@@ -3,6 +3,7 @@ module.exports = function (RED) {
     const { wasm, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusCounter, reject } = require("./lib/common.js");
 
     const POLICIES = ["forward-only", "any", "none"];
+    const ENDPOINTS = ["data", "seqn"];
 
     /** The size of a request body as it arrived: text, bytes or parsed JSON. */
     function bodyLength(body) {
@@ -25,18 +26,23 @@ module.exports = function (RED) {
         node.body = config.body || "req.body";
         node.stored = config.stored || "payload[0].deviceSQN";
         node.policy = POLICIES.includes(config.policy) ? config.policy : "forward-only";
+        // What the endpoint takes: data messages (POST /data/:id), or SEQN
+        // resets and, in the authenticated format, SEQN queries (POST /wsn/:id).
+        node.endpoint = ENDPOINTS.includes(config.endpoint) ? config.endpoint : "data";
         node.maxLength = Number(config.maxLength) > 0 ? Number(config.maxLength) : 16384;
         // The device id is inside every tag of the authenticated format; the
-        // formats column keeps a device that moved to it out of the others.
+        // formats the device may use are checked before any decryption, and
+        // none listed refuses all.
         node.deviceId = config.deviceId || "req.params.id";
         node.formats = config.formats || "payload[0].deviceFormats";
+        node.formatsType = config.formatsType === "str" ? "str" : "msg";
         const counter = statusCounter(node, "passed");
 
         node.on("input", function (msg, send, done) {
             try {
                 let body = messageProperty(RED, msg, node.body);
                 if (body === undefined || body === null || typeof body === "number" || typeof body === "boolean") {
-                    throw wsnError("bad_format", "request has no body of either wire format");
+                    throw wsnError("bad_format", "request has no body of any wire format");
                 }
                 if (bodyLength(body) > node.maxLength) {
                     throw wsnError("too_large", "request body is too large");
@@ -50,16 +56,15 @@ module.exports = function (RED) {
                 }
 
                 const binding = deviceBinding(RED, node, msg);
-                const opened = wasm.open(body, key, { deviceId: binding.deviceId, formats: binding.formats });
-                const wsn = { format: opened.format, policy: node.policy, deviceId: binding.deviceId, key: redactedKey(key) };
-                if (node.policy !== "none") {
-                    const accepted = wasm.checkSequence(opened.message, Number(stored), { policy: node.policy });
-                    wsn.seqn = accepted.seqn;
-                    wsn.stored = accepted.stored;
-                    wsn.lost = accepted.lost;
-                }
-                msg.payload = opened.message;
-                msg.wsn = wsn;
+                // One call: formats, tag, decryption, kind, SEQN and the sequence rule.
+                const taken = wasm.openRequest(body, key, Number(stored), {
+                    endpoint: node.endpoint, deviceId: binding.deviceId, formats: binding.formats, policy: node.policy
+                });
+                msg.payload = taken.message;
+                msg.wsn = {
+                    format: taken.format, kind: taken.kind, seqn: taken.seqn, stored: taken.stored, lost: taken.lost,
+                    policy: taken.policy, deviceId: binding.deviceId, formats: binding.formats, request: taken.request, key: redactedKey(key)
+                };
                 // Lost messages are counted where the database has decided
                 // (the reply's wsn encrypt node): under concurrency the gap
                 // seen here may already be out of date.

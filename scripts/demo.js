@@ -10,7 +10,10 @@
 const path = require("path");
 const backend = require("./lib/backend.js");
 
-const DEMO_DEVICE = { id: "12FA", key: "2B7E151628AED2A6ABF7158809CF4F3C", seqn: 0 };
+// The article's device keeps the legacy formats, so that its curl commands
+// work as written; a device provisioned with the CLI speaks only the
+// authenticated format unless given --formats.
+const DEMO_DEVICE = { id: "12FA", key: "2B7E151628AED2A6ABF7158809CF4F3C", seqn: 0, formats: "passphrase,raw,auth" };
 
 async function main() {
     const dir = path.join(backend.ROOT, ".node-red-demo");

@@ -13,36 +13,29 @@ const path = require("path");
 
 const SQL = {
     device: "SELECT deviceKey, deviceSQN, deviceFormats FROM Devices WHERE deviceID = $id",
-    deviceWithChallenge: "SELECT d.deviceKey, d.deviceSQN, d.deviceFormats, c.challenge\nFROM Devices d LEFT JOIN Challenges c ON c.deviceID = d.deviceID\nWHERE d.deviceID = $id",
-    // 128 bits from SQLite's randomblob (ChaCha20, seeded by the OS). Only a
-    // device allowed the auth format gets one (the others are answered 403).
-    challenge: "INSERT INTO Challenges (deviceID, challenge, expires)\nSELECT deviceID, lower(hex(randomblob(16))), $expires FROM Devices WHERE deviceID = $id\n  AND instr(',' || replace(deviceFormats, ' ', '') || ',', ',auth,') > 0\nON CONFLICT (deviceID) DO UPDATE SET challenge = excluded.challenge, expires = excluded.expires",
-    // A reset in the authenticated format must carry the device's current
-    // challenge; the schema's trigger withdraws it as the SEQN moves.
-    reset: "UPDATE Devices SET deviceSQN = $seqn\nWHERE deviceID = $id AND (deviceSQN < $seqn OR $any = 1)\n  AND ($auth = 0 OR EXISTS (SELECT 1 FROM Challenges\n      WHERE deviceID = $id AND challenge = $challenge AND expires > $now))\nRETURNING deviceSQN",
+    // Forward only unless the decrypt node's policy is "any" (which the core
+    // grants the passphrase format only; an authenticated or raw request never
+    // lowers a SEQN).
+    reset: "UPDATE Devices SET deviceSQN = $seqn\nWHERE deviceID = $id AND (deviceSQN < $seqn OR $any = 1)\nRETURNING deviceSQN",
     // The SEQN check and the write are one statement; the schema's trigger
     // advances Devices.deviceSQN inside it. N copies of one request: one row.
     store: "INSERT INTO Data (deviceID, dataDate, dataValue, dataSEQN, dataLost, dataJSON)\nSELECT deviceID, $date, $value, $seqn, $seqn - deviceSQN - 1, $json FROM Devices\nWHERE deviceID = $id AND deviceSQN < $seqn\nRETURNING dataSEQN, dataLost"
 };
 
-// The checks both dialects' function nodes start with; each ends in its own query.
-const NONCE_CHECK = "// Nonces of up to 64 characters are echoed; longer ones are refused.\nconst nonce = msg.req.query.nonce;\nif (nonce === undefined) { return [null, msg]; }\nif (typeof nonce !== \"string\" || nonce.length === 0 || nonce.length > 64) {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, null, msg];\n}\n";
-const DATA_CHECK = "const data = msg.payload.data;\nif (data === null || typeof data !== \"object\") {\n    msg.statusCode = 400;\n    msg.payload = { error: \"bad_format\" };\n    return [null, msg];\n}\n";
-
 const SQLITE_FN = {
     deviceParams: "msg.params = { $id: msg.req.params.id };\nreturn msg;",
-    // The GET's device query with the challenge takes the same parameters.
-    challengeDeviceParams: "msg.params = { $id: msg.req.params.id };\nreturn msg;",
-    seqnReply: "// No row: the wsn encrypt node finds no key and answers 404.\nconst row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;\nmsg.reply = row ? { SEQN: row.deviceSQN } : undefined;\n// A device that sent a nonce gets it back with a reset challenge, in the\n// authenticated format, so an old reply cannot be replayed to it.\nconst nonce = msg.req.query.nonce;\nif (row && typeof nonce === \"string\") {\n    msg.reply.nonce = nonce;\n    msg.reply.challenge = row.challenge;\n}\nreturn msg;",
-    hasNonce: NONCE_CHECK + "msg.params = { $id: msg.req.params.id, $expires: Date.now() + 60000 };\nreturn [msg, null, null];",
-    resetParams: "msg.params = {\n    $id: msg.req.params.id,\n    $seqn: msg.wsn.seqn,\n    $any: msg.wsn.policy === \"any\" ? 1 : 0,\n    $auth: msg.wsn.format === \"auth\" ? 1 : 0,\n    $challenge: typeof msg.payload.challenge === \"string\" ? msg.payload.challenge : \"\",\n    $now: Date.now()\n};\nreturn msg;",
-    storeParams: DATA_CHECK + "msg.params = {\n    $id: msg.req.params.id,\n    $date: new Date().toISOString(),\n    $value: typeof data.value === \"number\" ? data.value : null,\n    $seqn: msg.wsn.seqn,\n    $json: JSON.stringify(data)\n};\nreturn [msg, null];",
+    seqnReply: "// No row: the wsn encrypt node finds no key and answers 404.\nconst row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;\nmsg.reply = row ? { SEQN: row.deviceSQN } : undefined;\nreturn msg;",
+    resetParams: "msg.params = {\n    $id: msg.req.params.id,\n    $seqn: msg.wsn.seqn,\n    $any: msg.wsn.policy === \"any\" ? 1 : 0\n};\nreturn msg;",
+    // The decrypt node has checked that data is an object.
+    storeParams: "const data = msg.payload.data;\nmsg.params = {\n    $id: msg.req.params.id,\n    $date: new Date().toISOString(),\n    $value: typeof data.value === \"number\" ? data.value : null,\n    $seqn: msg.wsn.seqn,\n    $json: JSON.stringify(data)\n};\nreturn msg;",
     // The gap counted by the INSERT itself: under concurrency the one the
     // decrypt node saw may already be out of date.
     dataAck: "// The device decrypts this and checks that its SEQN came back.\nmsg.wsn.lost = msg.payload[0].dataLost;\nmsg.reply = { SEQN: msg.wsn.seqn, ack: true, lost: msg.wsn.lost };\nreturn msg;",
     resetAck: "// The device decrypts this and checks that its new SEQN came back.\nmsg.wsn.lost = 0;\nmsg.reply = { SEQN: msg.wsn.seqn, ack: true };\nreturn msg;",
-    refusalParams: "// The conditional write refused: read the SEQN that won to tell replay from stale.\nmsg.params = { $id: msg.req.params.id };\nreturn msg;",
-    refusal: "const row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;\nconst stored = row ? row.deviceSQN : undefined;\nconst seqn = msg.wsn.seqn;\nlet error = \"bad_challenge\";\nif (stored === seqn) { error = \"replay\"; }\nelse if (stored > seqn && msg.wsn.policy !== \"any\") { error = \"stale\"; }\nmsg.statusCode = error === \"bad_challenge\" ? 403 : 409;\nmsg.payload = { error };\ndelete msg.wsn;\nreturn msg;",
+    refusalParams: "// The conditional write refused: read the SEQN that won.\nmsg.params = { $id: msg.req.params.id };\nreturn msg;",
+    // wsn encrypt tells replay from stale by the core's sequence rule on the
+    // SEQN stored now, and seals the refusal for an authenticated request.
+    refusal: "const row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;\nmsg.wsn.refused = true;\nmsg.reply = row ? { SEQN: row.deviceSQN } : { error: \"unknown_device\" };\nreturn msg;",
     serverError: "// Only a generic answer: the message may carry the device row.\nmsg.statusCode = 500;\nmsg.payload = { error: \"server_error\" };\ndelete msg.wsn;\nreturn msg;"
 };
 
@@ -51,16 +44,11 @@ const SQLITE_FN = {
 
 const MYSQL_SQL = {
     device: "SELECT deviceKey, deviceSQN, deviceFormats FROM Devices WHERE deviceID = :id",
-    deviceWithChallenge: "SELECT d.deviceKey, d.deviceSQN, d.deviceFormats, c.challenge FROM Devices d LEFT JOIN Challenges c ON c.deviceID = d.deviceID WHERE d.deviceID = :id",
-    // 128 bits from RANDOM_BYTES (the server's TLS library); good for a minute
-    // on the database server's clock, which every instance shares. Only for a
-    // device allowed the auth format.
-    challenge: "INSERT INTO Challenges (deviceID, challenge, expires) SELECT deviceID, LOWER(HEX(RANDOM_BYTES(16))), CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED) + 60000 FROM Devices WHERE deviceID = :id AND FIND_IN_SET('auth', REPLACE(deviceFormats, ' ', '')) > 0 ON DUPLICATE KEY UPDATE challenge = VALUES(challenge), expires = VALUES(expires)",
-    // MariaDB refuses the SQLite flows' trigger tricks (error 1442): the
-    // procedures in flows/schema-mysql.sql check the SEQN (and the challenge),
-    // write and withdraw the challenge in one transaction and answer one row
-    // {outcome, seqn, lost}. The node answers [[row], {affectedRows}].
-    reset: "CALL wsn_reset(:id, :seqn, :any, :auth, :challenge)",
+    // MariaDB refuses the SQLite flows' trigger trick (error 1442): the
+    // procedures in flows/schema-mysql.sql check the SEQN, write and answer
+    // one row {outcome, seqn, lost} in one transaction. The node answers
+    // [[row], {affectedRows}].
+    reset: "CALL wsn_reset(:id, :seqn, :any)",
     store: "CALL wsn_store(:id, :seqn, :value, :json)"
 };
 
@@ -72,18 +60,15 @@ function mysqlQuery(sql, payload) {
 // The answers are the same as SQLite's; the queries and the data outcome differ.
 const MYSQL_FN = Object.assign({}, SQLITE_FN, {
     deviceParams: mysqlQuery(MYSQL_SQL.device, "{ id: msg.req.params.id }"),
-    challengeDeviceParams: mysqlQuery(MYSQL_SQL.deviceWithChallenge, "{ id: msg.req.params.id }"),
-    // The second output goes on to the device query set before this node.
-    hasNonce: NONCE_CHECK +
-        `msg.topic = ${JSON.stringify(MYSQL_SQL.challenge)};\n` +
-        "msg.payload = { id: msg.req.params.id };\nreturn [msg, null, null];",
-    resetParams: mysqlQuery(MYSQL_SQL.reset, "{\n    id: msg.req.params.id,\n    seqn: msg.wsn.seqn,\n    any: msg.wsn.policy === \"any\" ? 1 : 0,\n    auth: msg.wsn.format === \"auth\" ? 1 : 0,\n    challenge: typeof msg.payload.challenge === \"string\" ? msg.payload.challenge : \"\"\n}"),
-    storeParams: DATA_CHECK +
+    resetParams: mysqlQuery(MYSQL_SQL.reset, "{\n    id: msg.req.params.id,\n    seqn: msg.wsn.seqn,\n    any: msg.wsn.policy === \"any\" ? 1 : 0\n}"),
+    storeParams: "const data = msg.payload.data;\n" +
         `msg.topic = ${JSON.stringify(MYSQL_SQL.store)};\n` +
-        "msg.payload = {\n    id: msg.req.params.id,\n    seqn: msg.wsn.seqn,\n    value: typeof data.value === \"number\" ? data.value : null,\n    json: JSON.stringify(data)\n};\nreturn [msg, null];",
+        "msg.payload = {\n    id: msg.req.params.id,\n    seqn: msg.wsn.seqn,\n    value: typeof data.value === \"number\" ? data.value : null,\n    json: JSON.stringify(data)\n};\nreturn msg;",
     // The gap counted by the procedure under the device row's lock.
     dataAck: "// The device decrypts this and checks that its SEQN came back.\nmsg.wsn.lost = msg.payload[0][0].lost;\nmsg.reply = { SEQN: msg.wsn.seqn, ack: true, lost: msg.wsn.lost };\nreturn msg;",
-    outcomeRefusal: "// The procedure refused and said why.\nconst STATUS = { replay: 409, stale: 409, bad_challenge: 403, unknown_device: 404 };\nconst outcome = msg.payload[0][0].outcome;\n// \"unknown\": the device was deleted since its row was read.\nconst error = outcome === \"unknown\" ? \"unknown_device\" : outcome;\nmsg.statusCode = STATUS[error] || 500;\nmsg.payload = { error: STATUS[error] ? error : \"server_error\" };\ndelete msg.wsn;\nreturn msg;"
+    // The procedure refused and answered the SEQN that won (none: the device
+    // was deleted since its row was read); wsn encrypt tells replay from stale.
+    outcomeRefusal: "const row = msg.payload[0][0];\nmsg.wsn.refused = true;\nmsg.reply = row.outcome === \"unknown\" ? { error: \"unknown_device\" } : { SEQN: row.seqn };\nreturn msg;"
 });
 
 const DIALECTS = [
@@ -153,35 +138,37 @@ function build(dialect) {
     function query(name, sql, x, y, wires) {
         return dialect.query(add, id, DB, name, sql, x, y, wires);
     }
-    function decrypt(name, policy, x, y, wires) {
-        return add({ id: id("4"), type: "wsn-decrypt", name, key: "payload[0].deviceKey", keyType: "msg", body: "req.body", stored: "payload[0].deviceSQN", policy, maxLength: 16384, deviceId: "req.params.id", formats: "payload[0].deviceFormats", x, y, wires });
+    function decrypt(name, endpoint, x, y, wires) {
+        return add({ id: id("4"), type: "wsn-decrypt", name, key: "payload[0].deviceKey", keyType: "msg", body: "req.body", stored: "payload[0].deviceSQN", policy: "forward-only", endpoint, maxLength: 16384, deviceId: "req.params.id", formats: "payload[0].deviceFormats", formatsType: "msg", x, y, wires });
     }
-    function encrypt(name, key, message, x, y, wires) {
-        return add({ id: id("5"), type: "wsn-encrypt", name, key, keyType: "msg", message, format: "auto", deviceId: "req.params.id", formats: "payload[0].deviceFormats", x, y, wires });
+    /** `formats`: the device row's (a GET), or what wsn decrypt read from it (a reply to a request). */
+    function encrypt(name, key, message, formats, x, y, wires) {
+        return add({ id: id("5"), type: "wsn-encrypt", name, key, keyType: "msg", message, format: "auto", deviceId: "req.params.id", formats, formatsType: "msg", x, y, wires });
+    }
+    function reply(name, key, x, y, ok) {
+        return encrypt(name, key, "reply", key === "wsn.key" ? "wsn.formats" : "payload[0].deviceFormats", x, y, [[ok], [ok]]);
     }
     /** Routes the database's answer: `test` says what a taken write looks like. */
     function stored(x, y, okWires, conflictWires, test) {
         return add({ id: id("6"), type: "switch", name: "stored?", property: test.property, propertyType: "msg", rules: [{ t: "eq", v: test.value, vt: test.vt }, { t: "else" }], checkall: "false", repair: false, outputs: 2, x, y, wires: [okWires, conflictWires] });
     }
     /**
-     * After a conditional write: `ack` if it was taken, else the refusal.
-     * SQLite: the row RETURNING gave, or a query of the SEQN now stored to
-     * tell 409 "replay"/"stale" from 403 "bad_challenge". MySQL: the outcome
-     * the procedure answered.
+     * After a conditional write: `ack` if it was taken, else the refusal,
+     * sealed by wsn encrypt with the SEQN stored now. SQLite: the row
+     * RETURNING gave, or a query of the SEQN now stored. MySQL: the outcome
+     * and SEQN the procedure answered.
      */
     function written(x, y, ack, ok) {
         if (dialect.writesAnswerOutcome) {
-            const refused = fn("refused", FN.outcomeRefusal, 1, x + 130, y + 60, [ok]);
+            const seal = reply("Seal refusal", "wsn.key", x + 300, y + 60, ok);
+            const refused = fn("Refused", FN.outcomeRefusal, 1, x + 130, y + 60, [[seal]]);
             return stored(x, y, [ack], [refused], { property: "payload[0][0].outcome", value: "stored", vt: "str" });
         }
-        const replay = conflict(x + 130, y + 60, ok);
-        return stored(x, y, [ack], [replay], dialect.taken);
-    }
-    /** The refused-write path: 409 "replay"/"stale" by the SEQN now stored, or 403 "bad_challenge". */
-    function conflict(x, y, wires) {
-        const answer = fn("409/403 refused", FN.refusal, 1, x + 330, y, [wires]);
-        const seqnNow = query("SEQN now", "device", x + 170, y, [answer]);
-        return fn("Refused", FN.refusalParams, 1, x, y, [[seqnNow]]);
+        const seal = reply("Seal refusal", "wsn.key", x + 470, y + 60, ok);
+        const answer = fn("SEQN that won", FN.refusal, 1, x + 330, y + 60, [[seal]]);
+        const seqnNow = query("SEQN now", "device", x + 170, y + 60, [answer]);
+        const refused = fn("Refused", FN.refusalParams, 1, x + 30, y + 60, [[seqnNow]]);
+        return stored(x, y, [ack], [refused], dialect.taken);
     }
     function comment(name, info, x, y) {
         return add({ id: id("8"), type: "comment", name, info, x, y, wires: [] });
@@ -190,57 +177,56 @@ function build(dialect) {
     nodes.push(dialect.tab);
     nodes.push(dialect.database);
 
-    // GET /wsn/:id -> encrypted {"SEQN":n} (the article's case 1);
-    // GET /wsn/:id?nonce=N -> authenticated {"SEQN":n,"nonce":N,"challenge":C}
+    // GET /wsn/:id -> encrypted {"SEQN":n} (the article's case 1; legacy formats only)
     {
-        const ok = httpResponse("", 1070, 80);
-        const seal = encrypt("Encrypt response", "payload[0].deviceKey", "reply", 870, 80, [[ok], [ok]]);
-        const reply = fn("SEQN reply", FN.seqnReply, 1, 690, 80, [[seal]]);
-        const get = query("Get device", "deviceWithChallenge", 530, 80, [reply]);
-        const getParams = fn("Device id", FN.challengeDeviceParams, 1, 530, 140, [[get]]);
-        const issue = query("Issue challenge", "challenge", 370, 140, [getParams]);
-        const nonce = fn("nonce?", FN.hasNonce, 3, 370, 80, [[issue], [get], [ok]]);
-        const params = fn("Device id", FN.challengeDeviceParams, 1, 240, 80, [[nonce]]);
+        const ok = httpResponse("", 870, 80);
+        const seal = reply("Encrypt response", "payload[0].deviceKey", 700, 80, ok);
+        const answer = fn("SEQN reply", FN.seqnReply, 1, 530, 80, [[seal]]);
+        const get = query("Get device", "device", 380, 80, [answer]);
+        const params = fn("Device id", FN.deviceParams, 1, 240, 80, [[get]]);
         httpIn("getSensorSEQN", "get", "/wsn/:id", 100, 80, [params]);
-        comment("GET /wsn/:id: current SEQN, encrypted", "Case 1 of the article: the device asks for its sequence number. With ?nonce=N the answer is authenticated, echoes N and carries a fresh reset challenge.", 150, 40);
+        comment("GET /wsn/:id: current SEQN, encrypted (legacy formats)", "Case 1 of the article: the device asks for its sequence number, answered in the passphrase format (?format=raw: the raw format). Unauthenticated and replayable, so a device restricted to the authenticated format gets 403 here and asks with a sealed query on POST /wsn/:id instead.", 190, 40);
     }
 
-    // POST /wsn/:id with encrypted {"SEQN":n} -> sets the SEQN (cases 2 and 3)
+    // POST /wsn/:id: an authenticated SEQN query, or a SEQN reset (cases 2 and 3)
     {
-        const ok = httpResponse("", 1250, 200);
-        const seal = encrypt("Encrypt ack", "wsn.key", "reply", 1070, 200, [[ok], [ok]]);
-        const ack = fn("Ack", FN.resetAck, 1, 930, 200, [[seal]]);
-        const check = written(800, 200, ack, [ok]);
-        const update = query("Set SEQN", "reset", 660, 200, [check]);
-        const params = fn("Update params", FN.resetParams, 1, 450, 260, [[update]]);
-        const open = decrypt("Decrypt request", "forward-only", 450, 200, [[params], [ok]]);
-        const get = query("Get device", "device", 290, 260, [open]);
-        const idParams = fn("Device id", FN.deviceParams, 1, 290, 200, [[get]]);
+        const ok = httpResponse("", 1390, 200);
+        const seal = reply("Encrypt ack", "wsn.key", 1230, 200, ok);
+        const ack = fn("Ack", FN.resetAck, 1, 1090, 200, [[seal]]);
+        const check = written(940, 200, ack, [ok]);
+        const update = query("Set SEQN", "reset", 800, 200, [check]);
+        const params = fn("Update params", FN.resetParams, 1, 660, 200, [[update]]);
+        const answer = reply("Encrypt SEQN", "wsn.key", 800, 140, ok);
+        const seqn = add({ id: id("7"), type: "change", name: "SEQN reply", rules: [{ t: "set", p: "reply", pt: "msg", to: "{}", tot: "json" }, { t: "set", p: "reply.SEQN", pt: "msg", to: "wsn.stored", tot: "msg" }], x: 660, y: 140, wires: [[answer]] });
+        const kind = add({ id: id("6"), type: "switch", name: "query or reset?", property: "wsn.kind", propertyType: "msg", rules: [{ t: "eq", v: "query", vt: "str" }, { t: "else" }], checkall: "false", repair: false, outputs: 2, x: 510, y: 200, wires: [[seqn], [params]] });
+        const open = decrypt("Decrypt request", "seqn", 370, 200, [[kind], [ok]]);
+        const get = query("Get device", "device", 370, 260, [open]);
+        const idParams = fn("Device id", FN.deviceParams, 1, 240, 260, [[get]]);
         httpIn("setSensorSEQN", "post", "/wsn/:id", 120, 200, [idParams]);
-        comment("POST /wsn/:id: set SEQN (forward only)", "Cases 2 and 3 of the article. The policy 'any' of the Decrypt node restores the article's behaviour, which a captured request can replay. In the authenticated format a reset must carry the challenge of a GET with a nonce, good once and for a minute.", 160, 160);
+        comment("POST /wsn/:id: SEQN query (auth) or reset (forward only)", "Cases 2 and 3 of the article, and the authenticated SEQN query. A reset moves the SEQN forward only (the Decrypt node's 'any' policy restores the article's replayable reset for the passphrase format alone); the raw format cannot reset at all, its IV makes any captured ciphertext's first block rewritable.", 200, 160);
     }
 
     // POST /data/:id with encrypted {"data":{...},"SEQN":n} -> one Data row
     {
-        const ok = httpResponse("", 1250, 360);
-        const seal = encrypt("Encrypt ack", "wsn.key", "reply", 1070, 360, [[ok], [ok]]);
-        const ack = fn("Ack", FN.dataAck, 1, 930, 360, [[seal]]);
-        const check = written(800, 360, ack, [ok]);
-        const insert = query("Store data", "store", 660, 360, [check]);
-        const params = fn("Insert params", FN.storeParams, 2, 450, 420, [[insert], [ok]]);
-        const open = decrypt("Decrypt request", "forward-only", 450, 360, [[params], [ok]]);
-        const get = query("Get device", "device", 290, 420, [open]);
-        const idParams = fn("Device id", FN.deviceParams, 1, 290, 360, [[get]]);
-        httpIn("logSensorData", "post", "/data/:id", 120, 360, [idParams]);
-        comment("POST /data/:id: log data", dialect.storeComment, 130, 320);
+        const ok = httpResponse("", 1390, 380);
+        const seal = reply("Encrypt ack", "wsn.key", 1230, 380, ok);
+        const ack = fn("Ack", FN.dataAck, 1, 1090, 380, [[seal]]);
+        const check = written(940, 380, ack, [ok]);
+        const insert = query("Store data", "store", 800, 380, [check]);
+        const params = fn("Insert params", FN.storeParams, 1, 660, 380, [[insert]]);
+        const open = decrypt("Decrypt request", "data", 510, 380, [[params], [ok]]);
+        const get = query("Get device", "device", 370, 380, [open]);
+        const idParams = fn("Device id", FN.deviceParams, 1, 240, 380, [[get]]);
+        httpIn("logSensorData", "post", "/data/:id", 100, 380, [idParams]);
+        comment("POST /data/:id: log data", dialect.storeComment, 130, 340);
     }
 
     // Database errors produce no output message from the database node; answer them here.
     {
-        const res = httpResponse("", 630, 500);
-        const generic = fn("500, nothing more", FN.serverError, 1, 440, 500, [[res]]);
+        const res = httpResponse("", 630, 520);
+        const generic = fn("500, nothing more", FN.serverError, 1, 440, 520, [[res]]);
         const scope = nodes.filter((n) => n.type === dialect.dbType || n.type === "function").map((n) => n.id);
-        add({ id: id("9"), type: "catch", name: "database errors", scope, uncaught: false, x: 200, y: 500, wires: [[generic]] });
+        add({ id: id("9"), type: "catch", name: "database errors", scope, uncaught: false, x: 200, y: 520, wires: [[generic]] });
     }
     return nodes;
 }

@@ -191,7 +191,6 @@ proptest! {
             let request = match &sealed {
                 Sealed::Passphrase(msg) => Request::Passphrase { msg },
                 Sealed::Raw { iv, data } => Request::Raw { iv, data },
-                Sealed::Auth(auth) => Request::Auth { auth },
             };
             prop_assert_eq!(request.format(), format);
             let opened = envelope::open(&request, &key).expect("open");

@@ -6,24 +6,6 @@
 const util = require("util");
 const wasm = require("../../pkg/wsn_crypto.js");
 
-// Every failure to decode or decrypt answers with one status and one body,
-// so that a server cannot be used as a padding oracle.
-const PUBLIC_CODE = { bad_base64: "cannot_decrypt" };
-
-const HTTP_STATUS = {
-    bad_json: 400,
-    bad_format: 400,
-    bad_base64: 400,
-    cannot_decrypt: 400,
-    bad_seqn: 400,
-    format_not_allowed: 403,
-    bad_challenge: 403,
-    unknown_device: 404,
-    replay: 409,
-    stale: 409,
-    too_large: 413
-};
-
 /** An error with a stable code, as the wasm module throws them. */
 function wsnError(code, message) {
     const error = new Error(message);
@@ -32,12 +14,12 @@ function wsnError(code, message) {
 }
 
 /**
- * The HTTP answer for an error code. Codes that are not the client's fault
- * (a malformed key in the database, bad node options) are 500.
+ * The HTTP answer for an error code, from the core's table: every failure to
+ * decode is one code (no padding oracle), and what is not the client's fault
+ * is 500 "server_error".
  */
 function httpAnswer(code) {
-    const statusCode = HTTP_STATUS[code] || 500;
-    return { statusCode, body: { error: statusCode === 500 ? "server_error" : (PUBLIC_CODE[code] || code) } };
+    return { statusCode: wasm.httpStatus(code), body: { error: wasm.publicCode(code) } };
 }
 
 /**
@@ -128,6 +110,9 @@ function reject(node, counter, msg, send, done, error) {
     counter.rejected(code);
     msg.statusCode = answer.statusCode;
     msg.payload = answer.body;
+    // A refusal of a request that proved it has the key is also sealed for
+    // the device, bound to that request, so that it can trust the code.
+    if (error && typeof error.auth === "string") { msg.payload.auth = error.auth; }
     msg.wsn = { error: code };
     send([null, msg]);
     done(wsnError(code, `${node.type}: ${code}`));
@@ -135,18 +120,16 @@ function reject(node, counter, msg, send, done, error) {
 
 /**
  * The device id (for the authenticated format) and the formats the device
- * may use (as the wasm module's comma-separated option, and as a list), read
- * from the node's configured message properties; undefined where the
- * message has none.
+ * may use (the comma-separated list, from a message property or fixed in
+ * the node), undefined where there is none: the core then refuses every
+ * format, so a device row without formats is locked out, not let in.
  */
 function deviceBinding(RED, node, msg) {
     const id = messageProperty(RED, msg, node.deviceId);
-    const formats = messageProperty(RED, msg, node.formats);
-    const listed = typeof formats === "string" && formats.length > 0 ? formats : undefined;
+    const formats = node.formatsType === "str" ? node.formats : messageProperty(RED, msg, node.formats);
     return {
         deviceId: typeof id === "string" || typeof id === "number" ? String(id) : undefined,
-        formats: listed,
-        allowed: listed ? listed.split(",").map((f) => f.trim()) : undefined
+        formats: typeof formats === "string" ? formats : undefined
     };
 }
 

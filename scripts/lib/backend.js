@@ -58,6 +58,7 @@ function sqlite3() {
 // Columns added since the first schema: CREATE TABLE IF NOT EXISTS does not
 // add them to a database made before, so they are added here.
 const UPGRADES = [
+    // A database from before per-device formats: its devices spoke every format.
     ["Devices", "deviceFormats", "TEXT NOT NULL DEFAULT 'passphrase,raw,auth'"],
     ["Data", "dataLost", "INTEGER NOT NULL DEFAULT 0"]
 ];

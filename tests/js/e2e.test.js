@@ -17,19 +17,19 @@ const device = require("./helpers/device.js");
 const { post, exchange, JSON_TYPE } = require("./helpers/http.js");
 const { dataMessage } = device;
 
-const { ARTICLE, ARTICLE_SET_SEQN_BODY, FIRMWARE_MESSAGE } = require("./helpers/article.js");
+const { ARTICLE, ARTICLE_SET_SEQN_BODY, FIRMWARE_MESSAGE, ALL_FORMATS } = require("./helpers/article.js");
 
 const DEVICES = {
     article: ARTICLE,
     // Whose ciphertexts are sent under the article device's id.
-    other: { id: "77AB", key: "000102030405060708090A0B0C0D0E0F", seqn: 0 },
+    other: { id: "77AB", key: "000102030405060708090A0B0C0D0E0F", seqn: 0, formats: ALL_FORMATS },
     // The firmware example says SEQN 4, so this one has sent 3 before.
-    firmware: { id: "ESP1", key: "603DEB1015CA71BE2B73AEF0857D7781", seqn: 3 },
+    firmware: { id: "ESP1", key: "603DEB1015CA71BE2B73AEF0857D7781", seqn: 3, formats: ALL_FORMATS },
     // Provisioned in lower case: a raw key is hex, its case does not matter.
-    aes192: { id: "K192", key: "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b", seqn: 0 },
-    aes256: { id: "K256", key: "603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4", seqn: 0 },
-    flood: { id: "F100", key: "A0A1A2A3A4A5A6A7A8A9AAABACADAEAF", seqn: 0 },
-    concurrent: { id: "C200", key: "B0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF", seqn: 0 }
+    aes192: { id: "K192", key: "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b", seqn: 0, formats: ALL_FORMATS },
+    aes256: { id: "K256", key: "603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4", seqn: 0, formats: ALL_FORMATS },
+    flood: { id: "F100", key: "A0A1A2A3A4A5A6A7A8A9AAABACADAEAF", seqn: 0, formats: ALL_FORMATS },
+    concurrent: { id: "C200", key: "B0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF", seqn: 0, formats: ALL_FORMATS }
 };
 
 const LIMIT = 16384;

@@ -28,7 +28,7 @@ describe("restart safety: Node-RED killed mid-stream", function () {
     before(async function () {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-restart-"));
         db = path.join(dir, "wsn.db");
-        await backend.prepareUserDir({ dir, db, install: "link", devices: [SEQUENTIAL, PARALLEL].map((d) => ({ id: d.id, key: d.key, seqn: 0 })) });
+        await backend.prepareUserDir({ dir, db, install: "link", devices: [SEQUENTIAL, PARALLEL].map((d) => ({ id: d.id, key: d.key, seqn: 0, formats: "passphrase,raw" })) });
     });
 
     after(async function () {
