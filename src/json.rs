@@ -75,7 +75,7 @@ impl<'de> Visitor<'de> for TopLevel {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members = [Member::Absent, Member::Absent, Member::Absent, Member::Absent];
-        while let Some(name) = map.next_key_seed(MemberName)? {
+        while let Some(name) = map.next_key_seed(MemberName(&BODY_MEMBERS))? {
             match name {
                 Some(index) if self.keep_members => members[index] = map.next_value_seed(MemberValue)?,
                 _ => map.next_value_seed(AnyValue)?,
@@ -115,9 +115,9 @@ impl<'de> Visitor<'de> for TopLevel {
 
 /// A member name, read as `Value` reads it (`deserialize_str`), so with the
 /// same unescaping and the same errors: its index in [`BODY_MEMBERS`], if any.
-struct MemberName;
+struct MemberName<'a>(&'a [&'a str]);
 
-impl<'de> DeserializeSeed<'de> for MemberName {
+impl<'de> DeserializeSeed<'de> for MemberName<'_> {
     type Value = Option<usize>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<usize>, D::Error> {
@@ -125,7 +125,7 @@ impl<'de> DeserializeSeed<'de> for MemberName {
     }
 }
 
-impl Visitor<'_> for MemberName {
+impl Visitor<'_> for MemberName<'_> {
     type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -133,7 +133,7 @@ impl Visitor<'_> for MemberName {
     }
 
     fn visit_str<E>(self, name: &str) -> Result<Option<usize>, E> {
-        Ok(BODY_MEMBERS.iter().position(|member| *member == name))
+        Ok(self.0.iter().position(|member| *member == name))
     }
 }
 
@@ -237,12 +237,15 @@ impl<'de> Visitor<'de> for AnyValue {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_key_seed(MemberName)?.is_some() {
+        while map.next_key_seed(MemberName(&BODY_MEMBERS))?.is_some() {
             map.next_value_seed(AnyValue)?;
         }
         Ok(())
     }
 }
+
+/// The members [`message_members`] reads, in this order.
+const MESSAGE_MEMBERS: [&str; 2] = ["SEQN", "data"];
 
 /// What the request rules need of a decrypted message.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -296,14 +299,14 @@ impl<'de> Visitor<'de> for Message {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members = MessageMembers { seqn: SeqnMember::Absent, data_is_object: false };
-        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match name.as_ref() {
-                "SEQN" => {
+        while let Some(name) = map.next_key_seed(MemberName(&MESSAGE_MEMBERS))? {
+            match name {
+                Some(0) => {
                     let value = map.next_value_seed(SeqnValue)?;
                     members.seqn = if members.seqn == SeqnMember::Absent { value } else { SeqnMember::Bad };
                 }
-                "data" => members.data_is_object = map.next_value_seed(IsObject)?,
-                _ => map.next_value_seed(AnyValue)?,
+                Some(_) => members.data_is_object = map.next_value_seed(IsObject)?,
+                None => map.next_value_seed(AnyValue)?,
             }
         }
         Ok(Some(members))
@@ -465,7 +468,10 @@ pub(crate) fn top_level_member_offsets(text: &str, name: &str) -> Vec<usize> {
                     let token = text.get(start..=at).unwrap_or("");
                     let named = match token.get(1..token.len().saturating_sub(1)) {
                         Some(plain) if !plain.contains('\\') => plain == name,
-                        _ => serde_json::from_str::<String>(token).is_ok_and(|unescaped| unescaped == name),
+                        // Through `deserialize_any`: `deserialize_str` on
+                        // a whole text links serde's formatting of what it
+                        // found instead (floats included, 10 KB of wasm).
+                        _ => MemberValue.deserialize(&mut serde_json::Deserializer::from_str(token)).is_ok_and(|member| member == Member::Text(name.to_string())),
                     };
                     if named {
                         offsets.push(start);

@@ -139,12 +139,12 @@ fn take_legacy(request: &Request<'_>, key: &str, options: &Options<'_>) -> Resul
         SeqnMember::Number(n) => sequence::seqn_from_f64(n)?,
         SeqnMember::Absent | SeqnMember::Bad => return Err(Error::BadSeqn),
     };
+    check_data(options.endpoint, &members)?;
     // The one SEQN member must start after what the IV can rewrite; a SEQN
     // read from there could be anything an outsider chose.
     if json::top_level_member_offsets(&opened.json_text, "SEQN").first().is_some_and(|&at| at < opened.malleable_prefix) {
         return Err(Error::MalleableSeqn);
     }
-    check_data(options.endpoint, &members)?;
     let (stored, lost) = apply(options.policy, options.stored, seqn)?;
     Ok(Taken { format, kind, seqn, stored, lost, policy: options.policy, json_text: opened.json_text, request_tag: None })
 }
@@ -197,7 +197,26 @@ fn seal_refusal(verified: &auth::Verified, options: &Options<'_>, error: Error) 
 /// The plaintext of a refusal: `{"error":"<code>","SEQN":<stored>}`.
 #[must_use]
 pub fn refusal_text(error: Error, stored: u64) -> String {
-    format!(r#"{{"error":"{}","SEQN":{}}}"#, error.public_code(), stored)
+    // Written out, not with `format!`: core::fmt's machinery is a tenth of
+    // the wasm module, and nothing else on the request path needs it.
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = stored;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut text = String::with_capacity(40);
+    text.push_str(r#"{"error":""#);
+    text.push_str(error.public_code());
+    text.push_str(r#"","SEQN":"#);
+    text.extend(digits[at..].iter().map(|&digit| char::from(digit)));
+    text.push('}');
+    text
 }
 
 fn members(json_text: &str) -> Result<MessageMembers> {
@@ -241,6 +260,15 @@ mod tests {
         let verified = auth::verify(refused.sealed.as_deref().expect("sealed"), KEY, "12FA", Some(tag)).unwrap();
         let text = String::from_utf8(verified.decrypt().unwrap().to_vec()).unwrap();
         (verified.kind(Direction::Reply).unwrap(), verified.seqn(), text)
+    }
+
+    #[test]
+    fn refusal_text_is_json_for_every_seqn() {
+        for stored in [0, 7, 10, 121, MAX_SEQN] {
+            let text = refusal_text(Error::Stale, stored);
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(value, serde_json::json!({ "error": "stale", "SEQN": stored }), "{text}");
+        }
     }
 
     #[test]

@@ -106,7 +106,7 @@ async function createDatabase(file, devices, schema) {
         }
         for (const d of devices || []) {
             await run(db, "INSERT OR IGNORE INTO Devices (deviceID, deviceKey, deviceSQN) VALUES (?, ?, ?)", [d.id, d.key, d.seqn || 0]);
-            if (d.formats) { await run(db, "UPDATE Devices SET deviceFormats = ? WHERE deviceID = ?", [d.formats, d.id]); }
+            if (d.formats !== undefined) { await run(db, "UPDATE Devices SET deviceFormats = ? WHERE deviceID = ?", [d.formats, d.id]); }
         }
     } finally {
         await new Promise(function (resolve) { db.close(function () { resolve(); }); });
