@@ -1,7 +1,7 @@
 //! The authenticated wire format, `auth` version 2: encrypt-then-MAC with an
 //! authenticated header (kind and SEQN), replies bound to their request.
 //! The byte layout, the order of the backend's checks and the reasons are in
-//! `docs/auth-v2.md`; in short:
+//! README ("The authenticated format"); in short:
 //!
 //! ```text
 //! K    = the device key's bytes (its hex digits decoded)

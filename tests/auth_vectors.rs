@@ -1,4 +1,4 @@
-//! The authenticated format (auth v2, docs/auth-v2.md) against vectors made
+//! The authenticated format (auth v2, README: "The authenticated format") against vectors made
 //! by an independent implementation on node:crypto (tests/vectors/auth.json,
 //! checked there against openssl too): known answers both ways, the
 //! messages that must be refused, and every flipped byte.
