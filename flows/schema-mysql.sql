@@ -1,6 +1,8 @@
--- wsn-crypto schema for MariaDB (10.10 or later, for RANDOM_BYTES in the
--- flows; tested with Debian's 10.11), the database of flows/wsn-mysql.json. Idempotent: run it again after an
--- upgrade. Apply it with the command-line client (it uses DELIMITER):
+-- wsn-crypto schema for MariaDB (tested with Debian's 10.11; it needs NO PAD
+-- collations, enforced CHECK constraints and JSON_VALID, all there since
+-- 10.2.3), the database of flows/wsn-mysql.json. Idempotent: run it again
+-- after an upgrade, also on a database made with an older version of this
+-- file. Apply it with the command-line client (it uses DELIMITER):
 --   mariadb wsn < flows/schema-mysql.sql
 --
 -- Ids and keys are VARCHAR in utf8mb4 with the collation utf8mb4_nopad_bin,
@@ -14,22 +16,23 @@ CREATE TABLE IF NOT EXISTS Devices (
     deviceID  VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
     deviceKey VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
     deviceSQN BIGINT NOT NULL DEFAULT 0,
-    -- Wire formats the device may use, comma-separated: "auth" alone moves a
-    -- device to the authenticated format and out of the legacy ones.
-    deviceFormats VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT 'passphrase,raw,auth',
+    -- Wire formats the device may use, comma-separated. New devices speak
+    -- only the authenticated format; the legacy ones are an explicit opt-in
+    -- per device ('passphrase,raw,auth'), since neither can be
+    -- authenticated. An empty list refuses every format.
+    deviceFormats VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT 'auth',
     PRIMARY KEY (deviceID)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_nopad_bin;
 
--- One outstanding reset challenge per device, issued by GET /wsn/:id?nonce=...
--- and good for one reset until it expires or the device's SEQN moves (the
--- procedures below withdraw it). Times are the database server's clock, so
--- every Node-RED instance agrees on them.
-CREATE TABLE IF NOT EXISTS Challenges (
-    deviceID  VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
-    challenge CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-    expires   BIGINT NOT NULL,       -- milliseconds since the epoch, the server's clock
-    PRIMARY KEY (deviceID)
-) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_nopad_bin;
+-- A database made with an older version of this file: new devices get the
+-- new default; the rows already there keep the formats they have.
+ALTER TABLE Devices ALTER COLUMN deviceFormats SET DEFAULT 'auth';
+
+-- Version 1 of the authenticated format kept reset challenges, written by
+-- unauthenticated requests (GET /wsn/:id?nonce=); version 2 needs none
+-- (docs/auth-v2.md, "Why no reset challenge"). The procedures that read the
+-- table are replaced below.
+DROP TABLE IF EXISTS Challenges;
 
 CREATE TABLE IF NOT EXISTS Data (
     dataID    BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -49,26 +52,28 @@ CREATE TABLE IF NOT EXISTS Data (
 
 -- The two writes of the flows are procedures, each answering one row
 -- (outcome, seqn, lost): storing a message (POST /data) and setting the SEQN
--- (POST /wsn).
+-- (POST /wsn). The outcome is 'stored', 'unknown' if the device row is gone,
+-- or 'refused' with seqn the SEQN stored now: the flow hands that to the
+-- wsn encrypt node, which tells replay from stale by the core's sequence
+-- rule and seals the refusal for an authenticated request.
 --
 -- Why procedures: the SQLite flows store a message in one INSERT ... SELECT
--- whose trigger advances Devices.deviceSQN, and withdraw a reset challenge by
--- a trigger on Devices; MariaDB and MySQL refuse a trigger that writes a table
--- its triggering statement reads (error 1442), and the mysql node sends each
--- message's query on whichever pooled connection is free, so a transaction
--- cannot span two of its messages. One CALL is one message, one connection
--- and one transaction.
+-- whose trigger advances Devices.deviceSQN; MariaDB and MySQL refuse a
+-- trigger that writes a table its triggering statement reads (error 1442),
+-- and the mysql node sends each message's query on whichever pooled
+-- connection is free, so a transaction cannot span two of its messages. One
+-- CALL is one message, one connection and one transaction.
 --
 -- Why they are atomic under concurrency, also across several Node-RED
 -- instances on the same database: the locking read takes the device row's
 -- exclusive lock and reads the latest committed SEQN (not the transaction's
 -- snapshot); every other store or reset of that device waits for the lock
 -- until this transaction ends. The conditional UPDATE is the compare-and-set;
--- the Data row is inserted and the challenge withdrawn in the same
--- transaction, committed before the outcome is answered, so an acknowledged
--- message is always stored, N copies of one request store one row, and a
--- challenge is good for one reset. Any error rolls everything back and
--- reaches the flow's Catch node (500).
+-- the Data row is inserted in the same transaction, committed before the
+-- outcome is answered, so an acknowledged message is always stored, N copies
+-- of one request store one row (the others are refused), and the lost count
+-- and the SEQN in a refusal are those the database saw. Any error rolls
+-- everything back and reaches the flow's Catch node (500).
 DROP PROCEDURE IF EXISTS wsn_store;
 DROP PROCEDURE IF EXISTS wsn_reset;
 
@@ -94,36 +99,25 @@ BEGIN
     IF ROW_COUNT() = 1 THEN
         INSERT INTO Data (deviceID, dataDate, dataValue, dataSEQN, dataLost, dataJSON)
         VALUES (p_id, UTC_TIMESTAMP(3), p_value, p_seqn, p_seqn - v_stored - 1, p_json);
-        DELETE FROM Challenges WHERE deviceID = p_id;
         COMMIT;
         SELECT 'stored' AS outcome, p_seqn AS seqn, p_seqn - v_stored - 1 AS lost;
     ELSE
         ROLLBACK;
-        -- Refused: replay if the SEQN that won is the message's own, stale
-        -- if it is above it; unknown if the device is gone.
-        SELECT CASE WHEN v_stored IS NULL THEN 'unknown'
-                    WHEN v_stored = p_seqn THEN 'replay'
-                    ELSE 'stale' END AS outcome,
-               v_stored AS seqn, 0 AS lost;
+        SELECT IF(v_stored IS NULL, 'unknown', 'refused') AS outcome, v_stored AS seqn, 0 AS lost;
     END IF;
 END//
 
 -- Setting the SEQN: forward only unless p_any (the decrypt node's "any"
--- policy); a request in the authenticated format (p_auth) must also carry
--- the device's current, unexpired challenge. Refusals as the SQLite flows
--- tell them: replay if the SEQN is the stored one, stale if below it (unless
--- p_any), else bad_challenge; unknown if the device is gone.
+-- policy, which the core grants the passphrase format alone: an
+-- authenticated reset is always forward-only, and a raw one never gets here).
 CREATE PROCEDURE wsn_reset(
-    IN p_id        VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin,
-    IN p_seqn      BIGINT,
-    IN p_any       TINYINT,
-    IN p_auth      TINYINT,
-    IN p_challenge VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin)
+    IN p_id   VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin,
+    IN p_seqn BIGINT,
+    IN p_any  TINYINT)
     MODIFIES SQL DATA
     SQL SECURITY INVOKER
 BEGIN
     DECLARE v_stored BIGINT DEFAULT NULL;
-    DECLARE v_challenged TINYINT DEFAULT 1;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
@@ -132,22 +126,13 @@ BEGIN
 
     START TRANSACTION;
     SELECT deviceSQN INTO v_stored FROM Devices WHERE deviceID = p_id FOR UPDATE;
-    IF p_auth <> 0 THEN
-        SET v_challenged = EXISTS (SELECT 1 FROM Challenges
-            WHERE deviceID = p_id AND challenge = p_challenge AND expires > CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED));
-    END IF;
-    IF v_stored IS NOT NULL AND (v_stored < p_seqn OR p_any <> 0) AND v_challenged THEN
+    IF v_stored IS NOT NULL AND (v_stored < p_seqn OR p_any <> 0) THEN
         UPDATE Devices SET deviceSQN = p_seqn WHERE deviceID = p_id;
-        DELETE FROM Challenges WHERE deviceID = p_id;
         COMMIT;
         SELECT 'stored' AS outcome, p_seqn AS seqn, 0 AS lost;
     ELSE
         ROLLBACK;
-        SELECT CASE WHEN v_stored IS NULL THEN 'unknown'
-                    WHEN v_stored = p_seqn THEN 'replay'
-                    WHEN v_stored > p_seqn AND p_any = 0 THEN 'stale'
-                    ELSE 'bad_challenge' END AS outcome,
-               v_stored AS seqn, 0 AS lost;
+        SELECT IF(v_stored IS NULL, 'unknown', 'refused') AS outcome, v_stored AS seqn, 0 AS lost;
     END IF;
 END//
 DELIMITER ;

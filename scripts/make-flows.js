@@ -153,21 +153,25 @@ function build(dialect) {
         return add({ id: id("6"), type: "switch", name: "stored?", property: test.property, propertyType: "msg", rules: [{ t: "eq", v: test.value, vt: test.vt }, { t: "else" }], checkall: "false", repair: false, outputs: 2, x, y, wires: [okWires, conflictWires] });
     }
     /**
-     * After a conditional write: `ack` if it was taken, else the refusal,
-     * sealed by wsn encrypt with the SEQN stored now. SQLite: the row
-     * RETURNING gave, or a query of the SEQN now stored. MySQL: the outcome
-     * and SEQN the procedure answered.
+     * After a conditional write at column x: `ack` if it was taken, else the
+     * refusal on the line below, sealed by wsn encrypt with the SEQN stored
+     * now, into its own http response. SQLite: the row RETURNING gave, or a
+     * query of the SEQN now stored. MySQL: the outcome and SEQN the
+     * procedure answered.
      */
-    function written(x, y, ack, ok) {
+    function written(x, y, ack) {
+        const below = y + 60;
         if (dialect.writesAnswerOutcome) {
-            const seal = reply("Seal refusal", "wsn.key", x + 300, y + 60, ok);
-            const refused = fn("Refused", FN.outcomeRefusal, 1, x + 130, y + 60, [[seal]]);
+            const ok = httpResponse("", x + 460, below);
+            const seal = reply("Seal refusal", "wsn.key", x + 300, below, ok);
+            const refused = fn("Refused", FN.outcomeRefusal, 1, x + 140, below, [[seal]]);
             return stored(x, y, [ack], [refused], { property: "payload[0][0].outcome", value: "stored", vt: "str" });
         }
-        const seal = reply("Seal refusal", "wsn.key", x + 470, y + 60, ok);
-        const answer = fn("SEQN that won", FN.refusal, 1, x + 330, y + 60, [[seal]]);
-        const seqnNow = query("SEQN now", "device", x + 170, y + 60, [answer]);
-        const refused = fn("Refused", FN.refusalParams, 1, x + 30, y + 60, [[seqnNow]]);
+        const ok = httpResponse("", x + 780, below);
+        const seal = reply("Seal refusal", "wsn.key", x + 620, below, ok);
+        const answer = fn("SEQN that won", FN.refusal, 1, x + 460, below, [[seal]]);
+        const seqnNow = query("SEQN now", "device", x + 300, below, [answer]);
+        const refused = fn("Refused", FN.refusalParams, 1, x + 140, below, [[seqnNow]]);
         return stored(x, y, [ack], [refused], dialect.taken);
     }
     function comment(name, info, x, y) {
@@ -177,56 +181,67 @@ function build(dialect) {
     nodes.push(dialect.tab);
     nodes.push(dialect.database);
 
+    // Columns: each node of a line 170 px right of the one before, so that
+    // the editor draws every wire left to right without overlaps.
+    const at = (column) => 110 + 170 * column;
+
     // GET /wsn/:id -> encrypted {"SEQN":n} (the article's case 1; legacy formats only)
     {
-        const ok = httpResponse("", 870, 80);
-        const seal = reply("Encrypt response", "payload[0].deviceKey", 700, 80, ok);
-        const answer = fn("SEQN reply", FN.seqnReply, 1, 530, 80, [[seal]]);
-        const get = query("Get device", "device", 380, 80, [answer]);
-        const params = fn("Device id", FN.deviceParams, 1, 240, 80, [[get]]);
-        httpIn("getSensorSEQN", "get", "/wsn/:id", 100, 80, [params]);
-        comment("GET /wsn/:id: current SEQN, encrypted (legacy formats)", "Case 1 of the article: the device asks for its sequence number, answered in the passphrase format (?format=raw: the raw format). Unauthenticated and replayable, so a device restricted to the authenticated format gets 403 here and asks with a sealed query on POST /wsn/:id instead.", 190, 40);
+        const y = 80;
+        const ok = httpResponse("", at(5), y);
+        const seal = reply("Encrypt response", "payload[0].deviceKey", at(4), y, ok);
+        const answer = fn("SEQN reply", FN.seqnReply, 1, at(3), y, [[seal]]);
+        const get = query("Get device", "device", at(2), y, [answer]);
+        const params = fn("Device id", FN.deviceParams, 1, at(1), y, [[get]]);
+        httpIn("getSensorSEQN", "get", "/wsn/:id", at(0), y, [params]);
+        comment("GET /wsn/:id: current SEQN, encrypted (legacy formats)", "Case 1 of the article: the device asks for its sequence number, answered in the passphrase format (?format=raw: the raw format). Unauthenticated and replayable, so a device restricted to the authenticated format gets 403 here and asks with a sealed query on POST /wsn/:id instead.", at(1), y - 40);
     }
 
-    // POST /wsn/:id: an authenticated SEQN query, or a SEQN reset (cases 2 and 3)
+    // POST /wsn/:id: an authenticated SEQN query (the line above), or a SEQN
+    // reset (cases 2 and 3); refusals on the lines below.
     {
-        const ok = httpResponse("", 1390, 200);
-        const seal = reply("Encrypt ack", "wsn.key", 1230, 200, ok);
-        const ack = fn("Ack", FN.resetAck, 1, 1090, 200, [[seal]]);
-        const check = written(940, 200, ack, [ok]);
-        const update = query("Set SEQN", "reset", 800, 200, [check]);
-        const params = fn("Update params", FN.resetParams, 1, 660, 200, [[update]]);
-        const answer = reply("Encrypt SEQN", "wsn.key", 800, 140, ok);
-        const seqn = add({ id: id("7"), type: "change", name: "SEQN reply", rules: [{ t: "set", p: "reply", pt: "msg", to: "{}", tot: "json" }, { t: "set", p: "reply.SEQN", pt: "msg", to: "wsn.stored", tot: "msg" }], x: 660, y: 140, wires: [[answer]] });
-        const kind = add({ id: id("6"), type: "switch", name: "query or reset?", property: "wsn.kind", propertyType: "msg", rules: [{ t: "eq", v: "query", vt: "str" }, { t: "else" }], checkall: "false", repair: false, outputs: 2, x: 510, y: 200, wires: [[seqn], [params]] });
-        const open = decrypt("Decrypt request", "seqn", 370, 200, [[kind], [ok]]);
-        const get = query("Get device", "device", 370, 260, [open]);
-        const idParams = fn("Device id", FN.deviceParams, 1, 240, 260, [[get]]);
-        httpIn("setSensorSEQN", "post", "/wsn/:id", 120, 200, [idParams]);
-        comment("POST /wsn/:id: SEQN query (auth) or reset (forward only)", "Cases 2 and 3 of the article, and the authenticated SEQN query. A reset moves the SEQN forward only (the Decrypt node's 'any' policy restores the article's replayable reset for the passphrase format alone); the raw format cannot reset at all, its IV makes any captured ciphertext's first block rewritable.", 200, 160);
+        const y = 240;
+        const ok = httpResponse("", at(10), y);
+        const seal = reply("Encrypt ack", "wsn.key", at(9), y, ok);
+        const ack = fn("Ack", FN.resetAck, 1, at(8), y, [[seal]]);
+        const check = written(at(7), y, ack);
+        const update = query("Set SEQN", "reset", at(6), y, [check]);
+        const params = fn("Update params", FN.resetParams, 1, at(5), y, [[update]]);
+        const seqnOk = httpResponse("", at(7), y - 60);
+        const answer = reply("Encrypt SEQN", "wsn.key", at(6), y - 60, seqnOk);
+        const seqn = add({ id: id("7"), type: "change", name: "SEQN reply", rules: [{ t: "set", p: "reply", pt: "msg", to: "{}", tot: "json" }, { t: "set", p: "reply.SEQN", pt: "msg", to: "wsn.stored", tot: "msg" }], x: at(5), y: y - 60, wires: [[answer]] });
+        const kind = add({ id: id("6"), type: "switch", name: "query or reset?", property: "wsn.kind", propertyType: "msg", rules: [{ t: "eq", v: "query", vt: "str" }, { t: "else" }], checkall: "false", repair: false, outputs: 2, x: at(4), y, wires: [[seqn], [params]] });
+        const refusedOk = httpResponse("", at(4), y + 60);
+        const open = decrypt("Decrypt request", "seqn", at(3), y, [[kind], [refusedOk]]);
+        const get = query("Get device", "device", at(2), y, [open]);
+        const idParams = fn("Device id", FN.deviceParams, 1, at(1), y, [[get]]);
+        httpIn("setSensorSEQN", "post", "/wsn/:id", at(0), y, [idParams]);
+        comment("POST /wsn/:id: SEQN query (auth) or reset (forward only)", "Cases 2 and 3 of the article, and the authenticated SEQN query. A reset moves the SEQN forward only (the Decrypt node's 'any' policy restores the article's replayable reset for the passphrase format alone); the raw format cannot reset at all, its IV makes any captured ciphertext's first block rewritable.", at(1), y - 100);
     }
 
     // POST /data/:id with encrypted {"data":{...},"SEQN":n} -> one Data row
     {
-        const ok = httpResponse("", 1390, 380);
-        const seal = reply("Encrypt ack", "wsn.key", 1230, 380, ok);
-        const ack = fn("Ack", FN.dataAck, 1, 1090, 380, [[seal]]);
-        const check = written(940, 380, ack, [ok]);
-        const insert = query("Store data", "store", 800, 380, [check]);
-        const params = fn("Insert params", FN.storeParams, 1, 660, 380, [[insert]]);
-        const open = decrypt("Decrypt request", "data", 510, 380, [[params], [ok]]);
-        const get = query("Get device", "device", 370, 380, [open]);
-        const idParams = fn("Device id", FN.deviceParams, 1, 240, 380, [[get]]);
-        httpIn("logSensorData", "post", "/data/:id", 100, 380, [idParams]);
-        comment("POST /data/:id: log data", dialect.storeComment, 130, 340);
+        const y = 440;
+        const ok = httpResponse("", at(9), y);
+        const seal = reply("Encrypt ack", "wsn.key", at(8), y, ok);
+        const ack = fn("Ack", FN.dataAck, 1, at(7), y, [[seal]]);
+        const check = written(at(6), y, ack);
+        const insert = query("Store data", "store", at(5), y, [check]);
+        const params = fn("Insert params", FN.storeParams, 1, at(4), y, [[insert]]);
+        const refusedOk = httpResponse("", at(4), y + 60);
+        const open = decrypt("Decrypt request", "data", at(3), y, [[params], [refusedOk]]);
+        const get = query("Get device", "device", at(2), y, [open]);
+        const idParams = fn("Device id", FN.deviceParams, 1, at(1), y, [[get]]);
+        httpIn("logSensorData", "post", "/data/:id", at(0), y, [idParams]);
+        comment("POST /data/:id: log data", dialect.storeComment, at(1), y - 40);
     }
 
     // Database errors produce no output message from the database node; answer them here.
     {
-        const res = httpResponse("", 630, 520);
-        const generic = fn("500, nothing more", FN.serverError, 1, 440, 520, [[res]]);
+        const res = httpResponse("", at(3), 580);
+        const generic = fn("500, nothing more", FN.serverError, 1, at(2), 580, [[res]]);
         const scope = nodes.filter((n) => n.type === dialect.dbType || n.type === "function").map((n) => n.id);
-        add({ id: id("9"), type: "catch", name: "database errors", scope, uncaught: false, x: 200, y: 520, wires: [[generic]] });
+        add({ id: id("9"), type: "catch", name: "database errors", scope, uncaught: false, x: at(0) + 40, y: 580, wires: [[generic]] });
     }
     return nodes;
 }

@@ -58,8 +58,9 @@ function sqlite3() {
 // Columns added since the first schema: CREATE TABLE IF NOT EXISTS does not
 // add them to a database made before, so they are added here.
 const UPGRADES = [
-    // A database from before per-device formats: its devices spoke every format.
-    ["Devices", "deviceFormats", "TEXT NOT NULL DEFAULT 'passphrase,raw,auth'"],
+    // A database from before per-device formats: its devices spoke every
+    // format and keep doing so; devices added later get the schema's default.
+    ["Devices", "deviceFormats", "TEXT NOT NULL DEFAULT 'auth'", "UPDATE Devices SET deviceFormats = 'passphrase,raw,auth'"],
     ["Data", "dataLost", "INTEGER NOT NULL DEFAULT 0"]
 ];
 
@@ -80,11 +81,12 @@ function exec(db, sql) {
  */
 async function upgradeSchema(db) {
     const tables = (await run(db, "SELECT name FROM sqlite_master WHERE type = 'table'")).map((r) => r.name);
-    for (const [table, column, declaration] of UPGRADES) {
+    for (const [table, column, declaration, fill] of UPGRADES) {
         if (!tables.includes(table)) { continue; }
         const columns = (await run(db, `PRAGMA table_info(${table})`)).map((r) => r.name);
         if (!columns.includes(column)) {
             await run(db, `ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
+            if (fill) { await run(db, fill); }
         }
     }
     await exec(db, SCHEMA);

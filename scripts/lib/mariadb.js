@@ -168,7 +168,8 @@ async function start(options) {
          * Creates (idempotently) a database in utf8mb4, the schema, an
          * application user that may connect from 127.0.0.1 only and has
          * rights on that database only, and the given devices unless present
-         * ({id, key, seqn, formats}).
+         * ({id, key, seqn, formats}; a given `formats` is also set on a
+         * device already there; without it, the schema's default 'auth').
          * Returns { database, user, password, env } with `env` the
          * environment variables that the MySQL flows read.
          */
@@ -179,13 +180,21 @@ async function start(options) {
             server.source(SCHEMA_FILE, s.database);
             await server.query("CREATE USER IF NOT EXISTS ?@'127.0.0.1' IDENTIFIED BY ?", [s.user, password]);
             await server.query("ALTER USER ?@'127.0.0.1' IDENTIFIED BY ?", [s.user, password]);
-            // What the flows need: reads, the challenges' INSERT ... ON DUPLICATE
-            // KEY UPDATE, and the procedures (SQL SECURITY INVOKER, so also
-            // their writes: UPDATE, INSERT, DELETE of a challenge).
-            await server.query(`GRANT SELECT, INSERT, UPDATE, DELETE, EXECUTE ON \`${s.database}\`.* TO ?@'127.0.0.1'`, [s.user]);
+            // What the flows need: the device row's SELECT, and the
+            // procedures (SQL SECURITY INVOKER, so also their writes: the
+            // UPDATE of Devices, the INSERT into Data). No DELETE: nothing in
+            // the flows removes a row.
+            await server.query(`GRANT SELECT, INSERT, UPDATE, EXECUTE ON \`${s.database}\`.* TO ?@'127.0.0.1'`, [s.user]);
+            // A database made with an older set-up granted DELETE (for the
+            // reset challenges, gone): take it back.
+            const [granted] = await server.query("SELECT COUNT(*) AS n FROM mysql.db WHERE Db = ? AND User = ? AND Host = '127.0.0.1' AND Delete_priv = 'Y'", [s.database, s.user]);
+            if (granted.n > 0) { await server.query(`REVOKE DELETE ON \`${s.database}\`.* FROM ?@'127.0.0.1'`, [s.user]); }
             for (const d of s.devices) {
                 await server.query("INSERT IGNORE INTO Devices (deviceID, deviceKey, deviceSQN) VALUES (?, ?, ?)", [d.id, d.key, d.seqn || 0], s.database);
-                if (d.formats) { await server.query("UPDATE Devices SET deviceFormats = ? WHERE deviceID = ?", [d.formats, d.id], s.database); }
+                // `formats` as given, even "" (a row locked out of every
+                // format), as the SQLite harness does; without it, the
+                // schema's default ('auth').
+                if (d.formats !== undefined) { await server.query("UPDATE Devices SET deviceFormats = ? WHERE deviceID = ?", [d.formats, d.id], s.database); }
             }
             return {
                 database: s.database, user: s.user, password,
