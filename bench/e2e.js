@@ -15,6 +15,7 @@ const crypto = require("crypto");
 const autocannon = require("autocannon");
 const backend = require("../scripts/lib/backend.js");
 const device = require("../tests/js/helpers/device.js");
+const reference = require("../tests/js/helpers/auth-reference.js");
 const flows = require("./flows.js");
 
 const SECONDS = Number(process.env.BENCH_SECONDS) || 10;
@@ -36,10 +37,17 @@ const dataMessage = (seqn) => JSON.stringify({ data: { value: 300 + (seqn % 50) 
 const passphraseBody = device.passphraseBody;
 const openPassphrase = (text, key) => device.openEnvelope(device.passphraseDecrypt(text, key));
 
+// The authenticated format (v2), made by the tests' independent node:crypto
+// implementation. Its SEQN query is a sealed POST /wsn/:id, measured in the
+// GET row's place; the data bodies carry their SEQN in the header.
+const authBody = (text, key, dev) => reference.requestBody(dev, "data", JSON.parse(text).SEQN, JSON.parse(text)).text;
+const authQuery = (dev) => reference.requestBody(dev, "query", 0, {});
+
 const VARIANTS = [
     { name: "a", label: "(a) original CryptoJS flows", flows: flows.original, schema: flows.ORIGINAL_SCHEMA, settings: flows.ORIGINAL_SETTINGS, modules: ["crypto-js"], body: passphraseBody, open: openPassphrase },
     { name: "b", label: "(b) wsn-crypto flows", flows: null, body: passphraseBody, open: openPassphrase },
-    { name: "c", label: "(c) ceiling, no crypto", flows: flows.ceiling, body: (message) => message, open: (text) => JSON.parse(text) }
+    { name: "c", label: "(c) ceiling, no crypto", flows: flows.ceiling, body: (message) => message, open: (text) => JSON.parse(text) },
+    { name: "d", label: "(d) wsn-crypto flows, auth v2", flows: null, body: authBody, query: authQuery }
 ];
 
 function cpuTicks(pid) {
@@ -61,7 +69,7 @@ function bodiesFor(variant) {
     const bodies = new Map();
     for (const dev of DEVICES) {
         const list = new Array(BODIES_PER_DEVICE);
-        for (let i = 0; i < BODIES_PER_DEVICE; i++) { list[i] = variant.body(dataMessage(i + 1), dev.key); }
+        for (let i = 0; i < BODIES_PER_DEVICE; i++) { list[i] = variant.body(dataMessage(i + 1), dev.key, dev); }
         bodies.set(dev.id, list);
     }
     process.stderr.write(`bench: ${variant.label}: ${DEVICES.length * BODIES_PER_DEVICE} request bodies in ${Date.now() - started} ms\n`);
@@ -71,8 +79,15 @@ function bodiesFor(variant) {
 
 function load(port, endpoint, seconds, state) {
     let assigned = 0;
+    const query = state.queries && { method: "POST", setupRequest: function (req, context) {
+        if (context.device === undefined) { context.device = DEVICES[assigned++ % DEVICES.length]; }
+        req.path = `/wsn/${context.device.id}`;
+        req.headers = { "content-type": "application/json" };
+        req.body = state.queries.get(context.device.id);
+        return req;
+    } };
     const request = endpoint === "get"
-        ? { method: "GET", setupRequest: function (req, context) {
+        ? query || { method: "GET", setupRequest: function (req, context) {
             if (context.device === undefined) { context.device = DEVICES[assigned++ % DEVICES.length]; }
             req.path = `/wsn/${context.device.id}`;
             return req;
@@ -95,6 +110,7 @@ function load(port, endpoint, seconds, state) {
 
 /** Every variant must answer correctly before it is timed. */
 async function check(port, variant) {
+    if (variant.query) { return checkAuth(port, variant); }
     const key = CHECK.key;
     const get = await fetch(`http://127.0.0.1:${port}/wsn/${CHECK.id}`);
     const seqn = variant.open(await get.text(), key).SEQN;
@@ -102,6 +118,24 @@ async function check(port, variant) {
     const post = await fetch(`http://127.0.0.1:${port}/data/${CHECK.id}`, { method: "POST", headers: { "content-type": "application/json" }, body: variant.body(dataMessage(1), key) });
     const ack = variant.open(await post.text(), key);
     if (post.status !== 200 || ack.SEQN !== 1) { throw new Error(`${variant.label}: POST answered ${post.status}, ack ${JSON.stringify(ack)}`); }
+}
+
+/** The same for the authenticated format: each reply opened bound to its request. */
+async function checkAuth(port, variant) {
+    const post = async (url, sent) => {
+        const res = await fetch(`http://127.0.0.1:${port}${url}`, { method: "POST", headers: { "content-type": "application/json" }, body: sent.text });
+        return { status: res.status, reply: reference.openReply(CHECK, await res.text(), sent.tag) };
+    };
+    const query = await post(`/wsn/${CHECK.id}`, variant.query(CHECK));
+    if (query.status !== 200 || query.reply.kind !== "seqn" || query.reply.seqn !== 0) { throw new Error(`${variant.label}: query answered ${query.status}, ${JSON.stringify(query.reply)}`); }
+    const data = await post(`/data/${CHECK.id}`, reference.requestBody(CHECK, "data", 1, JSON.parse(dataMessage(1))));
+    if (data.status !== 200 || data.reply.kind !== "ack" || data.reply.seqn !== 1) { throw new Error(`${variant.label}: POST answered ${data.status}, ${JSON.stringify(data.reply)}`); }
+}
+
+/** The devices of a run; the original article's schema has no formats column. */
+function devicesFor(variant) {
+    const all = DEVICES.concat([CHECK]);
+    return variant.schema ? all.map((d) => ({ id: d.id, key: d.key, seqn: d.seqn })) : all;
 }
 
 async function runVariant(variant, work) {
@@ -112,19 +146,20 @@ async function runVariant(variant, work) {
         flowsFile = path.join(dir, "variant-flows.json");
         fs.writeFileSync(flowsFile, JSON.stringify(variant.flows(), null, 1));
     }
-    await backend.prepareUserDir({ dir, db, install: "link", flowsFile, schema: variant.schema, extraSettings: variant.settings, extraModules: variant.modules, devices: DEVICES.concat([CHECK]) });
+    await backend.prepareUserDir({ dir, db, install: "link", flowsFile, schema: variant.schema, extraSettings: variant.settings, extraModules: variant.modules, devices: devicesFor(variant) });
     const server = await backend.startNodeRed({ dir, db, logLevel: "error" });
     const rows = [];
     try {
         await check(server.port, variant);
         const state = { bodies: bodiesFor(variant), sent: new Map() };
+        if (variant.query) { state.queries = new Map(DEVICES.map((dev) => [dev.id, variant.query(dev).text])); }
         for (const endpoint of ["get", "post"]) {
             await load(server.port, endpoint, WARMUP_SECONDS, state);
             const before = cpuTicks(server.child.pid);
             const result = await load(server.port, endpoint, SECONDS, state);
             const cpuMs = (cpuTicks(server.child.pid) - before) * CLOCK_TICK_MS;
             rows.push({
-                variant: variant.name, label: variant.label, endpoint: endpoint === "get" ? "GET /wsn/:id" : "POST /data/:id",
+                variant: variant.name, label: variant.label, endpoint: endpoint === "get" ? (variant.query ? "SEQN query" : "GET /wsn/:id") : "POST /data/:id",
                 reqs: result.requests.average, p50: result.latency.p50, p99: result.latency.p99,
                 errors: result.errors + result.timeouts + result.non2xx, total: result.requests.total,
                 statuses: Object.keys(result.statusCodeStats || {}).map((code) => `${code}×${result.statusCodeStats[code].count}`).join(" "),
@@ -157,10 +192,12 @@ async function main() {
     console.log(`\nBackend load, Node-RED ${require("node-red/package.json").version}, Node ${process.version}, ${os.cpus().length} cores, ${CONNECTIONS} connections, ${SECONDS} s per run\n`);
     console.log(table(rows));
     console.log("");
-    for (const endpoint of ["GET /wsn/:id", "POST /data/:id"]) {
-        const get = (v) => rows.find((r) => r.variant === v && r.endpoint === endpoint);
-        const [a, b, c] = ["a", "b", "c"].map(get);
-        console.log(`${endpoint}: (b)/(a) = ${(b.reqs / a.reqs).toFixed(2)}x req/s, (b)/(c) = ${(b.reqs / c.reqs).toFixed(2)} of the ceiling; CPU/req (b)/(a) = ${(b.cpuPerReq / a.cpuPerReq).toFixed(2)}`);
+    for (const [endpoint, authEndpoint] of [["GET /wsn/:id", "SEQN query"], ["POST /data/:id", "POST /data/:id"]]) {
+        const get = (v, e) => rows.find((r) => r.variant === v && r.endpoint === e);
+        const [a, b, c] = ["a", "b", "c"].map((v) => get(v, endpoint));
+        const d = get("d", authEndpoint);
+        console.log(`${endpoint}: (b)/(a) = ${(b.reqs / a.reqs).toFixed(2)}x req/s, (b)/(c) = ${(b.reqs / c.reqs).toFixed(2)} of the ceiling; CPU/req (b)/(a) = ${(b.cpuPerReq / a.cpuPerReq).toFixed(2)}; ` +
+            `auth v2 (${authEndpoint}) (d)/(b) = ${(d.reqs / b.reqs).toFixed(2)}x req/s, CPU/req (d)/(a) = ${(d.cpuPerReq / a.cpuPerReq).toFixed(2)}`);
     }
     const errors = rows.filter((r) => r.errors > 0);
     if (errors.length) {

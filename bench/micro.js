@@ -9,9 +9,14 @@
 // only in the cipher. Every implementation must open every other one's output
 // before anything is timed.
 //
-// The authenticated format (auth v1, issue 9) has no inner base64: JSON text
-// -> AES-128-CBC -> HMAC-SHA256 tag, both keys derived from the device key on
-// every call. node:crypto is the reference implementation the tests use
+// The authenticated format (auth v2, docs/auth-v2.md) has no inner base64:
+// JSON text -> AES-128-CBC -> HMAC-SHA256 tag over the header (version, kind,
+// SEQN), the device id and the ciphertext, both keys derived from the device
+// key on every call. Its rows time a device's data message: sealed as kind
+// data (the SEQN in the header), and taken as the backend does, with
+// openRequest (formats, tag, kind, SEQN and the sequence rule in one call).
+// The message is the payload in the firmware's layout {"data":{...},"SEQN":n}.
+// node:crypto is the reference implementation the tests use
 // (tests/js/helpers/auth-reference.js); crypto-js has no such format, so it
 // is built here from CryptoJS.HmacSHA256 and CryptoJS.AES, framing in Buffer.
 //
@@ -71,7 +76,11 @@ const PASSPHRASE = 'correct horse battery staple';
 const KEY_HEX = '2B7E151628AED2A6ABF7158809CF4F3C'; // the article's device key (AES-128 raw)
 const SALTED = Buffer.from('Salted__');
 const DEVICE_ID = '12FA'; // the article's device; the auth tag covers it
-const AUTH_REQUEST = 0x51; // 'Q': the direction byte of a device's request
+const AUTH_VERSION = 0x02;
+const AUTH_DATA = 0x44; // 'D': the kind byte of a device's data message
+const AUTH_HEADER = 10; // version | kind | SEQN (8 bytes, big-endian)
+// What the backend's wsn decrypt node passes: the device's row allows auth, nothing is stored yet.
+const AUTH_TAKE = { endpoint: 'data', deviceId: DEVICE_ID, formats: 'auth' };
 
 // The envelope (JSON text in base64) as the tests' device helper makes and opens it.
 const { envelope: jsonToBase64, openEnvelope: base64ToJson } = require(path.join(__dirname, '..', 'tests', 'js', 'helpers', 'device.js'));
@@ -85,7 +94,7 @@ function evpBytesToKey(passphrase, salt) {
   return { key: Buffer.concat([d1, d2]), iv: d3 };
 }
 
-// auth v1 with crypto-js: WordArrays to and from Buffer, for the framing.
+// auth v2 with crypto-js: WordArrays to and from Buffer, for the framing.
 function wordArrayOf(bytes) {
   const words = new Array((bytes.length + 3) >>> 2).fill(0);
   for (let i = 0; i < bytes.length; i++) words[i >>> 2] |= bytes[i] << (24 - (i % 4) * 8);
@@ -98,15 +107,23 @@ function bufferOf(wordArray) {
 }
 function cryptoJsAuthKeys() {
   const device = CryptoJS.enc.Hex.parse(KEY_HEX);
-  const enc = CryptoJS.HmacSHA256('wsn-crypto v1 encryption', device);
+  const enc = CryptoJS.HmacSHA256('wsn-crypto v2 encryption', device);
   return {
     enc: CryptoJS.lib.WordArray.create(enc.words.slice(0, 4), 16),
-    mac: CryptoJS.HmacSHA256('wsn-crypto v1 authentication', device),
+    mac: CryptoJS.HmacSHA256('wsn-crypto v2 authentication', device),
   };
 }
-function cryptoJsAuthTag(mac, ivAndCiphertext) {
+function authHeader(seqn) {
+  const header = Buffer.alloc(AUTH_HEADER);
+  header[0] = AUTH_VERSION;
+  header[1] = AUTH_DATA;
+  header.writeBigUInt64BE(BigInt(seqn), 2);
+  return header;
+}
+// A request's tag: no request tag bound in (a reply's would follow the id).
+function cryptoJsAuthTag(mac, header, ivAndCiphertext) {
   const id = Buffer.from(DEVICE_ID, 'utf8');
-  const signed = Buffer.concat([Buffer.from([0x01, AUTH_REQUEST, id.length]), id, ivAndCiphertext]);
+  const signed = Buffer.concat([header, Buffer.from([id.length]), id, ivAndCiphertext]);
   return bufferOf(CryptoJS.HmacSHA256(wordArrayOf(signed), mac)).subarray(0, 16);
 }
 
@@ -116,8 +133,8 @@ const implementations = {
     openPassphrase: (ciphertext) => wasm.open({ msg: ciphertext }, PASSPHRASE).message,
     sealRaw: (message) => wasm.seal(message, KEY_HEX, { format: 'raw' }),
     openRaw: (body) => wasm.open(body, KEY_HEX).message,
-    sealAuth: (message) => wasm.seal(message, KEY_HEX, { format: 'auth', deviceId: DEVICE_ID, direction: 'request' }),
-    openAuth: (body) => wasm.open(body, KEY_HEX, { deviceId: DEVICE_ID, direction: 'request' }).message,
+    sealAuth: (message) => wasm.seal(message, KEY_HEX, { format: 'auth', deviceId: DEVICE_ID, kind: 'data' }),
+    openAuth: (body) => wasm.openRequest(body, KEY_HEX, 0, AUTH_TAKE).message,
   },
   'crypto-js': {
     sealPassphrase: (message) => CryptoJS.AES.encrypt(jsonToBase64(message), PASSPHRASE).toString(),
@@ -137,22 +154,28 @@ const implementations = {
       const { enc, mac } = cryptoJsAuthKeys();
       const iv = CryptoJS.lib.WordArray.random(16);
       const encrypted = CryptoJS.AES.encrypt(wordArrayOf(Buffer.from(JSON.stringify(message))), enc, { iv });
+      const header = authHeader(message.SEQN);
       const body = Buffer.concat([bufferOf(iv), bufferOf(encrypted.ciphertext)]);
-      return { auth: Buffer.concat([Buffer.from([0x01, AUTH_REQUEST]), body, cryptoJsAuthTag(mac, body)]).toString('base64') };
+      return { auth: Buffer.concat([header, body, cryptoJsAuthTag(mac, header, body)]).toString('base64') };
     },
     openAuth: (sealed) => {
       const bytes = Buffer.from(sealed.auth, 'base64');
-      const body = bytes.subarray(2, bytes.length - 16);
-      assert(bytes[0] === 0x01 && bytes[1] === AUTH_REQUEST && body.length >= 32 && body.length % 16 === 0, 'not auth v1');
+      const header = bytes.subarray(0, AUTH_HEADER);
+      const body = bytes.subarray(AUTH_HEADER, bytes.length - 16);
+      assert(bytes[0] === AUTH_VERSION && body.length >= 32 && body.length % 16 === 0, 'not auth v2');
       const { enc, mac } = cryptoJsAuthKeys();
-      const expected = cryptoJsAuthTag(mac, body);
+      const expected = cryptoJsAuthTag(mac, header, body);
       const received = bytes.subarray(bytes.length - 16);
       let difference = 0; // constant time, as the format requires
       for (let i = 0; i < 16; i++) difference |= expected[i] ^ received[i];
       assert(difference === 0, 'bad tag');
+      // Only now is the header trusted.
+      assert(header[1] === AUTH_DATA, 'not a data message');
       const ciphertext = CryptoJS.lib.CipherParams.create({ ciphertext: wordArrayOf(body.subarray(16)) });
       const plain = CryptoJS.AES.decrypt(ciphertext, enc, { iv: wordArrayOf(body.subarray(0, 16)) });
-      return JSON.parse(bufferOf(plain).toString('utf8'));
+      const message = JSON.parse(bufferOf(plain).toString('utf8'));
+      assert(message.SEQN === undefined || message.SEQN === Number(header.readBigUInt64BE(2)), 'SEQN contradicts the header');
+      return message;
     },
   },
   'node:crypto': {
@@ -182,8 +205,14 @@ const implementations = {
       const plain = Buffer.concat([decipher.update(Buffer.from(body.data, 'base64')), decipher.final()]);
       return base64ToJson(plain.toString('latin1'));
     },
-    sealAuth: (message) => ({ auth: authReference.seal(JSON.stringify(message), KEY_HEX, DEVICE_ID, 'request') }),
-    openAuth: (body) => JSON.parse(authReference.open(body.auth, KEY_HEX, DEVICE_ID, 'request')),
+    sealAuth: (message) => ({
+      auth: authReference.seal({ key: KEY_HEX, deviceId: DEVICE_ID, kind: 'data', seqn: message.SEQN, plaintext: JSON.stringify(message) }).auth,
+    }),
+    openAuth: (body) => {
+      const opened = authReference.open(body.auth, { key: KEY_HEX, deviceId: DEVICE_ID });
+      assert(opened.kind === 'data', 'not a data message');
+      return JSON.parse(opened.plaintext);
+    },
   },
 };
 const NAMES = Object.keys(implementations);
@@ -198,16 +227,22 @@ const payloads = {
   'record ~100 B': { SEQN: 121, id: 'esp8266-07', t: 21.5, h: 48.2, p: 1013.25, v: 3.29, rssi: -67, ts: 1732500000 },
   '4 KiB': padTo({ SEQN: 122, id: 'esp8266-07' }, 'log', 4096),
 };
+// The payload in the firmware's layout, as a data message must be: {"data":{...},"SEQN":n}.
+function asDataMessage(message) {
+  const { SEQN, ...data } = message;
+  return { data, SEQN };
+}
 const FORMATS = {
-  passphrase: { seal: 'sealPassphrase', open: 'openPassphrase' },
-  raw: { seal: 'sealRaw', open: 'openRaw' },
-  auth: { seal: 'sealAuth', open: 'openAuth' },
+  passphrase: { seal: 'sealPassphrase', open: 'openPassphrase', message: (m) => m },
+  raw: { seal: 'sealRaw', open: 'openRaw', message: (m) => m },
+  auth: { seal: 'sealAuth', open: 'openAuth', message: asDataMessage },
 };
 
 // --- interoperability, before anything is timed ------------------------------------
 let interopFailures = 0;
-for (const [payloadName, message] of Object.entries(payloads)) {
+for (const [payloadName, payload] of Object.entries(payloads)) {
   for (const [formatName, format] of Object.entries(FORMATS)) {
+    const message = format.message(payload);
     for (const producer of NAMES) {
       const sealed = implementations[producer][format.seal](message);
       for (const consumer of NAMES) {
@@ -246,8 +281,9 @@ function opsPerSecond(operation, inputs) {
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 const results = []; // {payload, format, direction, name, ops}
-for (const [payloadName, message] of Object.entries(payloads)) {
+for (const [payloadName, payload] of Object.entries(payloads)) {
   for (const [formatName, format] of Object.entries(FORMATS)) {
+    const message = format.message(payload);
     // Decryption inputs: fresh ciphertexts (distinct salts/IVs) from node:crypto,
     // which every implementation was shown to open.
     const sealedPool = Array.from({ length: 64 }, () => implementations['node:crypto'][format.seal](message));
@@ -272,23 +308,23 @@ function memoryRun() {
   // Seal and open in turn, all three formats; the 4 KiB message one time in
   // ten (it costs as much as forty short ones), and every hundredth operation
   // an error path: a wrong key, a body that is not base64, or an auth body
-  // opened for another device (its tag does not hold).
+  // taken for another device (its tag does not hold).
   const [small, record, large] = Object.values(payloads);
   const messages = [small, record, small, record, small, record, small, record, small, large];
   const work = messages.flatMap((message) => [
     ['sealPassphrase', message], ['openPassphrase', implementations.wasm.sealPassphrase(message)],
     ['sealRaw', message], ['openRaw', implementations.wasm.sealRaw(message)],
-    ['sealAuth', message], ['openAuth', implementations.wasm.sealAuth(message)],
+    ['sealAuth', asDataMessage(message)], ['openAuth', implementations.wasm.sealAuth(asDataMessage(message))],
   ]);
   const wrongKey = { msg: implementations.wasm.sealPassphrase(small) };
   const notBase64 = { msg: 'U2FsdGVkX1+not+base64' };
-  const authForAnother = implementations.wasm.sealAuth(small);
+  const authForAnother = implementations.wasm.sealAuth(asDataMessage(small));
   const started = process.hrtime.bigint();
   let errors = 0;
   for (let i = 0; i < MEMORY_OPS; i++) {
     if (i % 100 === 99) {
       try {
-        if (i % 300 === 299) wasm.open(authForAnother, KEY_HEX, { deviceId: 'another' });
+        if (i % 300 === 299) wasm.openRequest(authForAnother, KEY_HEX, 0, { ...AUTH_TAKE, deviceId: 'another' });
         else wasm.open(i % 200 === 199 ? notBase64 : wrongKey, 'wrong key');
       } catch { errors += 1; }
       continue;

@@ -34,8 +34,9 @@ module.exports = function (RED) {
         // formats the device may use are checked before any decryption, and
         // none listed refuses all.
         node.deviceId = config.deviceId || "req.params.id";
-        node.formats = config.formats || "payload[0].deviceFormats";
         node.formatsType = config.formatsType === "str" ? "str" : "msg";
+        // A fixed list is taken as typed, an empty one included (it refuses all).
+        node.formats = node.formatsType === "str" ? String(config.formats || "") : config.formats || "payload[0].deviceFormats";
         const counter = statusCounter(node, "passed");
 
         node.on("input", function (msg, send, done) {
@@ -50,7 +51,11 @@ module.exports = function (RED) {
                 if (Buffer.isBuffer(body)) { body = body.toString("utf8"); }
 
                 const key = resolveKey(RED, node, msg);
-                const stored = node.policy === "none" ? 0 : messageProperty(RED, msg, node.stored);
+                // The stored SEQN is read under every policy: the authenticated
+                // format is always forward-only, and its refusals report it.
+                // Only a flow that just decrypts ("none") may lack one.
+                let stored = messageProperty(RED, msg, node.stored);
+                if ((stored === undefined || stored === null) && node.policy === "none") { stored = 0; }
                 if (key === undefined || stored === undefined || stored === null) {
                     throw wsnError("unknown_device", "no key or sequence number for this device");
                 }

@@ -54,8 +54,9 @@ module.exports = function (RED) {
         node.message = config.message || "payload";
         node.format = FORMATS.includes(config.format) ? config.format : "auto";
         node.deviceId = config.deviceId || "req.params.id";
-        node.formats = config.formats || "payload[0].deviceFormats";
         node.formatsType = config.formatsType === "str" ? "str" : "msg";
+        // A fixed list is taken as typed, an empty one included (it refuses all).
+        node.formats = node.formatsType === "str" ? String(config.formats || "") : config.formats || "payload[0].deviceFormats";
         const counter = statusCounter(node, "sealed");
 
         node.on("input", function (msg, send, done) {

@@ -145,8 +145,14 @@ fn take_legacy(request: &Request<'_>, key: &str, options: &Options<'_>) -> Resul
     if json::top_level_member_offsets(&opened.json_text, "SEQN").first().is_some_and(|&at| at < opened.malleable_prefix) {
         return Err(Error::MalleableSeqn);
     }
-    let (stored, lost) = apply(options.policy, options.stored, seqn)?;
-    Ok(Taken { format, kind, seqn, stored, lost, policy: options.policy, json_text: opened.json_text, request_tag: None })
+    // "any" is the article's reset, in the article's format; a raw message
+    // (a data message: raw cannot reset) is always forward-only.
+    let policy = match (format, options.policy) {
+        (Format::Raw, Some(_)) => Some(Policy::ForwardOnly),
+        (_, policy) => policy,
+    };
+    let (stored, lost) = apply(policy, options.stored, seqn)?;
+    Ok(Taken { format, kind, seqn, stored, lost, policy, json_text: opened.json_text, request_tag: None })
 }
 
 fn take_auth(text: &str, key: &str, options: &Options<'_>) -> core::result::Result<Taken, Refused> {
@@ -347,6 +353,14 @@ mod tests {
         );
         assert_eq!(take(&raw(r#"{"data":{},"SEQN":1}"#), KEY, &options(Endpoint::Data, 0)).err().map(|r| r.error), Some(Error::MalleableSeqn));
         assert!(take(&raw(r#"{"data":{},  "SEQN":1}"#), KEY, &options(Endpoint::Data, 0)).is_ok());
+    }
+
+    #[test]
+    fn raw_data_is_forward_only_under_any_policy() {
+        let Ok(envelope::Sealed::Raw { iv, data }) = envelope::seal(r#"{"data":{},  "SEQN":2}"#, KEY, Format::Raw) else { panic!("seal") };
+        let body = BodyFields { iv: Some(iv), data: Some(data), ..BodyFields::default() };
+        let any = Options { policy: Some(Policy::Any), ..options(Endpoint::Data, 9) };
+        assert_eq!(take(&body, KEY, &any).err().map(|r| r.error), Some(Error::Stale));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 // Cross-checks the built package (pkg/, `npm run build`) against independent
 // implementations: crypto-js 4.x for the passphrase format, node:crypto for
 // the raw-key format, a CryptoJS/node:crypto re-implementation of the
-// original flows' envelope, and the openssl CLI.
+// original flows' envelope, the node:crypto implementation of the
+// authenticated format v2 (helpers/auth-reference.js), and the openssl CLI.
 //
 // Inputs come from a seeded PRNG. Every failure names the seed and the case
 // index; rerun one case with
@@ -13,6 +14,7 @@ const childProcess = require("child_process");
 const crypto = require("crypto");
 const should = require("should");
 const CryptoJS = require("crypto-js");
+const authReference = require("./helpers/auth-reference.js");
 
 let wsn;
 try {
@@ -356,6 +358,63 @@ describe("wsn_crypto cross-check against crypto-js " + require("crypto-js/packag
         it("open reads every number JSON.stringify writes as JSON.parse does (e.g. 3.7100000000000004)", function () {
             const message = { SEQN: 1, value: 3.7100000000000004 };
             should(wsn.open({ msg: cryptoJsSeal(message, "k") }, "k").message).eql(message);
+        });
+    });
+
+    describe("authenticated format v2 against node:crypto (helpers/auth-reference.js)", function () {
+        const REQUEST_KINDS = ["query", "reset", "data"];
+        const REPLY_KINDS = ["seqn", "ack", "refusal"];
+
+        // A request as a device sends it: a data message with a data object,
+        // its SEQN member (when there is one) equal to the header's.
+        function randomRequest(rnd, index) {
+            const kind = rnd.pick(REQUEST_KINDS);
+            // Resets and data are forward-only: one above a stored SEQN, so at least 1.
+            const seqn = Math.max(kind === "query" ? 0 : 1, rnd.pick([0, 1, rnd.int(0, 1e6), rnd.int(0, MAX_SEQN), MAX_SEQN]));
+            const message = kind === "data" ? { data: { value: rnd.int(-1e6, 1e6), text: randomPlaintext(rnd, index) } } : {};
+            if (rnd.int(0, 1)) { message.SEQN = seqn; }
+            const id = randomText(rnd, rnd.int(1, 40)).replace(/\0/g, "0") || "x";
+            return { kind, seqn, message, id, key: randomKeyHex(rnd) };
+        }
+
+        it("node:crypto request -> our openRequest, our reply bound to it -> node:crypto open, " + PAIRS / 2 + " random cases", function () {
+            forEachCase(PAIRS / 2, function (index) {
+                const rnd = caseRandom(10, index);
+                const r = randomRequest(rnd, index);
+                const where = "seed " + SEED + ", auth request case " + index + " (" + r.kind + ", SEQN " + r.seqn + ")";
+                const sealed = authReference.seal({ key: r.key, deviceId: r.id, kind: r.kind, seqn: r.seqn, plaintext: JSON.stringify(r.message) });
+                const body = rnd.int(0, 1) ? { auth: sealed.auth } : JSON.stringify({ auth: sealed.auth });
+                // Stored one below, so that every kind passes the sequence rule (a query is not checked).
+                const stored = Math.max(0, r.seqn - 1);
+                const taken = wsn.openRequest(body, r.key, r.kind === "query" ? r.seqn : stored, { endpoint: r.kind === "data" ? "data" : "seqn", deviceId: r.id, formats: "auth" });
+                should(taken.message).eql(r.message, where);
+                should([taken.format, taken.kind, taken.seqn, taken.request]).eql(["auth", r.kind, r.seqn, sealed.tag.toString("base64")], where);
+
+                const replyKind = rnd.pick(REPLY_KINDS);
+                const reply = replyKind === "refusal" ? { error: "stale", SEQN: taken.stored } : { SEQN: taken.seqn, ack: replyKind === "ack" };
+                const answer = wsn.seal(reply, r.key, { format: "auth", deviceId: r.id, kind: replyKind, request: taken.request });
+                const opened = authReference.open(answer.auth, { key: r.key, deviceId: r.id, request: sealed.tag });
+                should([opened.kind, opened.seqn, JSON.parse(opened.plaintext)]).eql([replyKind, reply.SEQN, reply], where);
+            });
+        });
+
+        it("our request -> node:crypto open, node:crypto reply -> our open bound to it, " + PAIRS / 2 + " random cases", function () {
+            forEachCase(PAIRS / 2, function (index) {
+                const rnd = caseRandom(11, index);
+                const r = randomRequest(rnd, index);
+                const where = "seed " + SEED + ", auth seal case " + index + " (" + r.kind + ", SEQN " + r.seqn + ")";
+                // wasm takes the header's SEQN from the message: give it one (a query may go without).
+                const message = r.kind === "query" && r.seqn === 0 ? {} : Object.assign({}, r.message, { SEQN: r.seqn });
+                const sealed = wsn.seal(message, r.key, { format: "auth", deviceId: r.id, kind: r.kind });
+                const opened = authReference.open(sealed.auth, { key: r.key, deviceId: r.id });
+                should([opened.kind, opened.seqn, JSON.parse(opened.plaintext)]).eql([r.kind, r.seqn, message], where);
+
+                const replyKind = rnd.pick(REPLY_KINDS);
+                const plaintext = JSON.stringify({ SEQN: r.seqn, text: randomText(rnd, rnd.int(0, 100)) });
+                const reply = authReference.seal({ key: r.key, deviceId: r.id, kind: replyKind, seqn: r.seqn, plaintext, request: opened.tag });
+                const got = wsn.open({ auth: reply.auth }, r.key, { deviceId: r.id, direction: "reply", request: opened.tag.toString("base64") });
+                should(got).eql({ format: "auth", kind: replyKind, seqn: r.seqn, message: JSON.parse(plaintext) }, where);
+            });
         });
     });
 

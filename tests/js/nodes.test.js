@@ -1,29 +1,51 @@
 "use strict";
 // Unit tests of the wsn-decrypt and wsn-encrypt nodes in a real Node-RED
 // runtime (node-red-node-test-helper), driving the real wasm module.
-// Requests are made with crypto-js and node:crypto, not with the module
-// under test, so each format is checked against an independent client.
+// Requests are made and replies opened with crypto-js, node:crypto and the
+// independent auth v2 implementation (helpers/auth-reference.js), not with
+// the module under test, so each format is checked against another client.
 
 const util = require("util");
 const crypto = require("crypto");
 const should = require("should");
 const helper = require("node-red-node-test-helper");
-const authReference = require("./helpers/auth-reference.js");
+const reference = require("./helpers/auth-reference.js");
 const device = require("./helpers/device.js");
+const { ALL_FORMATS, ARTICLE_SET_SEQN_BODY, FIRMWARE_MESSAGE } = require("./helpers/article.js");
 const decryptNode = require("../../node-red/wsn-decrypt.js");
 const encryptNode = require("../../node-red/wsn-encrypt.js");
 
 helper.init(require.resolve("node-red"));
 
 const KEY = "2B7E151628AED2A6ABF7158809CF4F3C";
-const ARTICLE_BODY = { msg: "U2FsdGVkX1+VRlCORJjs2mxxTljfcdu6Z7G8JVyFx7b+jaqKMLeBx4ecLQnjUOYp" };
+const DEV = { id: "12FA", key: KEY };
+// {"SEQN":120} under KEY: the article's reset.
+const ARTICLE_BODY = JSON.parse(ARTICLE_SET_SEQN_BODY);
 
 // The device side (helpers/device.js): crypto-js and node:crypto, as objects the nodes get.
 function passphraseBody(message, key) { return JSON.parse(device.passphraseBody(message, key || KEY)); }
 function rawBody(message, keyHex) { return JSON.parse(device.rawBody(message, keyHex || KEY)); }
 function openRaw(body, keyHex) { return device.openEnvelope(device.rawDecrypt(body.iv, body.data, keyHex || KEY)); }
 function openPassphrase(ciphertext, key) { return device.openEnvelope(device.passphraseDecrypt(ciphertext, key || KEY)); }
-function row(seqn, key) { return [{ deviceKey: key || KEY, deviceSQN: seqn }]; }
+/** An authenticated request of `kind` from DEV: { body (object), tag (Buffer) }. */
+function authRequest(kind, seqn, message, dev) {
+    const { text, tag } = reference.requestBody(dev || DEV, kind, seqn, message);
+    return { body: JSON.parse(text), tag };
+}
+/** A device row as the SQLite node returns it; `formats` null leaves the column out. */
+function row(seqn, key, formats) {
+    const r = { deviceKey: key || KEY, deviceSQN: seqn };
+    if (formats !== null) { r.deviceFormats = formats === undefined ? ALL_FORMATS : formats; }
+    return [r];
+}
+/** A message as the flows' HTTP In and device query make it. */
+function request(body, rows, id) {
+    return { req: { body, params: { id: id || DEV.id }, query: {} }, payload: rows };
+}
+/** Opens a reply (or a refusal) with the reference helper, bound to `tag`. */
+function openBound(payload, tag) {
+    return reference.openReply(DEV, JSON.stringify(payload), tag);
+}
 
 function decryptFlow(props) {
     return [
@@ -40,6 +62,21 @@ function encryptFlow(props) {
     return [
         { id: "tab", type: "tab", label: "test" },
         Object.assign({ id: "e", z: "tab", type: "wsn-encrypt", name: "", wires: [["ok"], ["bad"]] }, props || {}),
+        { id: "ok", z: "tab", type: "helper" },
+        { id: "bad", z: "tab", type: "helper" }
+    ];
+}
+
+/**
+ * Both nodes, as the shipped flows set them up for a reply to a request:
+ * each is run on its own (run("d"), then run("e") with what came out), so a
+ * test can put the flow's reply or refusal in between.
+ */
+function replyFlow(decryptProps, encryptProps) {
+    return [
+        { id: "tab", type: "tab", label: "test" },
+        Object.assign({ id: "d", z: "tab", type: "wsn-decrypt", name: "", wires: [["ok"], ["bad"]] }, decryptProps || {}),
+        Object.assign({ id: "e", z: "tab", type: "wsn-encrypt", name: "", key: "wsn.key", message: "reply", formats: "wsn.formats", wires: [["ok"], ["bad"]] }, encryptProps || {}),
         { id: "ok", z: "tab", type: "helper" },
         { id: "bad", z: "tab", type: "helper" }
     ];
@@ -75,76 +112,122 @@ function loadFlow(flow, credentials) {
     });
 }
 
+/**
+ * The node's status once it shows `expected` (it is debounced by 250 ms), or
+ * after 2 s whatever it shows last, for the assertion to report.
+ */
+async function statusShown(node, expected) {
+    const deadline = Date.now() + 2000;
+    for (;;) {
+        // The helper wraps status in a sinon spy already.
+        const last = node.status.lastCall && node.status.lastCall.args[0];
+        if ((last && expected.test(last.text)) || Date.now() > deadline) { return last || {}; }
+        await new Promise((r) => setTimeout(r, 25));
+    }
+}
+
+/** Nothing the node showed or logged may hold a key (or any other secret given). */
+function assertNothingShown(node, secrets) {
+    for (const call of node.status.getCalls().concat(helper.log().getCalls())) {
+        const shown = JSON.stringify(call.args);
+        for (const secret of secrets) { shown.should.not.containEql(secret); }
+    }
+}
+
 describe("wsn-decrypt node", function () {
     beforeEach(function (done) { helper.startServer(done); });
     afterEach(function (done) {
         helper.unload().then(function () { helper.stopServer(done); });
     });
 
-    it("opens the article's request and accepts SEQN 120 over a stored 100", async function () {
-        await loadFlow(decryptFlow());
-        const { out, msg } = await run("d", { req: { body: ARTICLE_BODY }, payload: row(100) });
+    it("opens the article's reset on an endpoint 'seqn' node and accepts SEQN 120 over a stored 100", async function () {
+        await loadFlow(decryptFlow({ endpoint: "seqn" }));
+        const { out, msg } = await run("d", request(ARTICLE_BODY, row(100)));
         out.should.equal(1);
         msg.payload.should.eql({ SEQN: 120 });
-        msg.wsn.should.containEql({ format: "passphrase", seqn: 120, stored: 100, lost: 19, policy: "forward-only" });
+        msg.wsn.should.containEql({ format: "passphrase", kind: "reset", seqn: 120, stored: 100, lost: 19, policy: "forward-only", deviceId: "12FA", formats: ALL_FORMATS });
+        should.not.exist(msg.wsn.request);
     });
 
-    it("opens the raw-key format of the ESP8266 firmware (AES-128, 192 and 256)", async function () {
+    it("opens the raw-key format of the ESP8266 firmware (AES-128, 192 and 256) as data", async function () {
         await loadFlow(decryptFlow());
         for (const key of [KEY, "000102030405060708090a0b0c0d0e0f1011121314151617", crypto.randomBytes(32).toString("hex")]) {
             const message = { data: { value: -40 }, SEQN: 4, msg: "IT WORKS!!" };
-            const { out, msg } = await run("d", { req: { body: rawBody(message, key) }, payload: row(3, key) });
+            const { out, msg } = await run("d", request(rawBody(message, key), row(3, key)));
             out.should.equal(1, key.length);
             msg.payload.should.eql(message);
-            msg.wsn.format.should.equal("raw");
-            msg.wsn.lost.should.equal(0);
+            msg.wsn.should.containEql({ format: "raw", kind: "data", seqn: 4, lost: 0 });
         }
     });
 
     it("takes the body as JSON text or as a Buffer too", async function () {
         await loadFlow(decryptFlow());
-        const text = JSON.stringify(passphraseBody({ SEQN: 7 }));
+        const text = JSON.stringify(passphraseBody(device.dataMessage(7)));
         for (const body of [text, Buffer.from(text)]) {
-            const { out, msg } = await run("d", { req: { body }, payload: row(1) });
+            const { out, msg } = await run("d", request(body, row(1)));
             out.should.equal(1);
             msg.payload.SEQN.should.equal(7);
         }
     });
 
-    it("uses a fixed key from the credentials and custom properties", async function () {
-        await loadFlow(decryptFlow({ keyType: "cred", key: "", body: "payload", stored: "stored" }), { d: { fixedKey: "s3cret ✓" } });
-        const { out, msg } = await run("d", { payload: passphraseBody({ SEQN: 5 }, "s3cret ✓"), stored: 2 });
+    it("uses a fixed key from the credentials, a fixed list of formats and custom properties", async function () {
+        await loadFlow(decryptFlow({ keyType: "cred", key: "", body: "payload", stored: "stored", formats: "passphrase", formatsType: "str" }), { d: { fixedKey: "s3cret ✓" } });
+        const { out, msg } = await run("d", { payload: passphraseBody(device.dataMessage(5), "s3cret ✓"), stored: 2 });
         out.should.equal(1);
-        msg.wsn.lost.should.equal(2);
+        msg.wsn.should.containEql({ lost: 2, formats: "passphrase" });
     });
 
     it("keeps the key for the reply but never lets it print", async function () {
-        await loadFlow(decryptFlow());
-        const { msg } = await run("d", { req: { body: ARTICLE_BODY }, payload: row(0) });
+        await loadFlow(decryptFlow({ endpoint: "seqn" }));
+        const { msg } = await run("d", request(ARTICLE_BODY, row(0)));
         msg.wsn.key.reveal().should.equal(KEY);
         JSON.stringify(msg).should.not.containEql(KEY);
         util.inspect(msg, { depth: 10 }).should.not.containEql(KEY);
         String(msg.wsn.key).should.equal("[redacted]");
     });
 
+    /** The message with one bit of its last byte (the tag's) flipped. */
+    function tagFlipped(auth) {
+        const bytes = Buffer.from(auth, "base64");
+        bytes[bytes.length - 1] ^= 0x01;
+        return { auth: bytes.toString("base64") };
+    }
+    function authV1() {
+        // Version 1's layout (0x01 | 'Q' | iv | ciphertext | tag): refused on its version byte.
+        return { auth: Buffer.concat([Buffer.from([0x01, 0x51]), crypto.randomBytes(16 + 16 + 16)]).toString("base64") };
+    }
+
+    // On the default endpoint, "data". Every one answers exactly {"error": code}:
+    // none of these requests proved it has the key, so none gets a sealed refusal.
     const rejections = [
-        ["replayed SEQN", function () { return { req: { body: ARTICLE_BODY }, payload: row(120) }; }, 409, "replay"],
-        ["stale SEQN", function () { return { req: { body: ARTICLE_BODY }, payload: row(500) }; }, 409, "stale"],
-        ["wrong key", function () { return { req: { body: passphraseBody({ SEQN: 1 }, "other") }, payload: row(0) }; }, 400, "cannot_decrypt"],
-        ["bad base64", function () { return { req: { body: { msg: "U2Fs$$$" } }, payload: row(0) }; }, 400, "cannot_decrypt"],
-        ["inner text not JSON", function () { return { req: { body: { msg: device.passphraseEncrypt(Buffer.from("not json").toString("base64"), KEY) } }, payload: row(0) }; }, 400, "cannot_decrypt"],
-        ["raw key, wrong key", function () { return { req: { body: rawBody({ SEQN: 1 }, "00".repeat(16)) }, payload: row(0) }; }, 400, "cannot_decrypt"],
-        ["body of neither format", function () { return { req: { body: { msg: "x", iv: "y" } }, payload: row(0) }; }, 400, "bad_format"],
-        ["body text not JSON", function () { return { req: { body: "{" }, payload: row(0) }; }, 400, "bad_json"],
-        ["no body", function () { return { req: {}, payload: row(0) }; }, 400, "bad_format"],
-        ["a number for a body", function () { return { req: { body: 42 }, payload: row(0) }; }, 400, "bad_format"],
-        ["deeply nested body", function () { return { req: { body: { msg: JSON.parse("[".repeat(4000) + "]".repeat(4000)) } }, payload: row(0) }; }, 400, "bad_format"],
-        ["SEQN fractional", function () { return { req: { body: passphraseBody({ SEQN: 1.5 }) }, payload: row(0) }; }, 400, "bad_seqn"],
-        ["SEQN as string", function () { return { req: { body: passphraseBody({ SEQN: "9" }) }, payload: row(0) }; }, 400, "bad_seqn"],
-        ["SEQN above 2^53-1", function () { return { req: { body: passphraseBody({ SEQN: 2 ** 53 }) }, payload: row(0) }; }, 400, "bad_seqn"],
-        ["unknown device (no row)", function () { return { req: { body: ARTICLE_BODY }, payload: [] }; }, 404, "unknown_device"],
-        ["oversized body", function () { return { req: { body: { msg: "A".repeat(20000) } }, payload: row(0) }; }, 413, "too_large"],
-        ["malformed key in the row", function () { return { req: { body: rawBody({ SEQN: 1 }) }, payload: row(0, "not-hex") }; }, 500, "server_error"]
+        ["replayed SEQN", () => request(passphraseBody(device.dataMessage(120)), row(120)), 409, "replay"],
+        ["stale SEQN", () => request(passphraseBody(device.dataMessage(120)), row(500)), 409, "stale"],
+        ["wrong key", () => request(passphraseBody(device.dataMessage(1), "other"), row(0)), 400, "cannot_decrypt"],
+        ["bad base64", () => request({ msg: "U2Fs$$$" }, row(0)), 400, "cannot_decrypt"],
+        ["inner text not JSON", () => request({ msg: device.passphraseEncrypt(Buffer.from("not json").toString("base64"), KEY) }, row(0)), 400, "cannot_decrypt"],
+        ["raw key, wrong key", () => request(rawBody(device.dataMessage(1), "00".repeat(16)), row(0)), 400, "cannot_decrypt"],
+        ["body of neither format", () => request({ msg: "x", iv: "y" }, row(0)), 400, "bad_format"],
+        ["body text not JSON", () => request("{", row(0)), 400, "bad_json"],
+        ["no body", () => request(undefined, row(0)), 400, "bad_format"],
+        ["a number for a body", () => request(42, row(0)), 400, "bad_format"],
+        ["deeply nested body", () => request({ msg: JSON.parse("[".repeat(4000) + "]".repeat(4000)) }, row(0)), 400, "bad_format"],
+        ["SEQN fractional", () => request(passphraseBody({ data: {}, SEQN: 1.5 }), row(0)), 400, "bad_seqn"],
+        ["SEQN as string", () => request(passphraseBody({ data: {}, SEQN: "9" }), row(0)), 400, "bad_seqn"],
+        ["SEQN above 2^53-1", () => request(passphraseBody({ data: {}, SEQN: 2 ** 53 }), row(0)), 400, "bad_seqn"],
+        ["a data message without data", () => request(passphraseBody({ SEQN: 5 }), row(0)), 400, "bad_format"],
+        ["data that is not an object", () => request(passphraseBody({ data: 5, SEQN: 5 }), row(0)), 400, "bad_format"],
+        ["raw data whose SEQN starts in the first block", () => request(rawBody({ SEQN: 4, data: { value: 1 } }), row(0)), 400, "malleable_seqn"],
+        ["auth, posted under another device id", () => request(authRequest("data", 1, { data: {} }, { id: "12FB", key: KEY }).body, row(0)), 400, "cannot_decrypt"],
+        ["auth, wrong key", () => request(authRequest("data", 1, { data: {} }, { id: "12FA", key: "00".repeat(16) }).body, row(0)), 400, "cannot_decrypt"],
+        ["auth, a bit of the tag flipped", () => request(tagFlipped(authRequest("data", 1, { data: {} }).body.auth), row(0)), 400, "cannot_decrypt"],
+        ["auth, bad base64", () => request({ auth: "$$$" }, row(0)), 400, "cannot_decrypt"],
+        ["auth version 1", () => request(authV1(), row(0)), 400, "bad_format"],
+        ["unknown device (no row)", () => request(ARTICLE_BODY, []), 404, "unknown_device"],
+        ["a row without formats", () => request(passphraseBody(device.dataMessage(1)), row(0, KEY, null)), 403, "format_not_allowed"],
+        ["a row with an empty list of formats", () => request(authRequest("data", 1, { data: {} }).body, row(0, KEY, "")), 403, "format_not_allowed"],
+        ["a format the row does not list", () => request(rawBody(device.dataMessage(1)), row(0, KEY, "passphrase,auth")), 403, "format_not_allowed"],
+        ["oversized body", () => request({ msg: "A".repeat(20000) }, row(0)), 413, "too_large"],
+        ["malformed key in the row", () => request(rawBody(device.dataMessage(1)), row(0, "not-hex")), 500, "server_error"]
     ];
 
     for (const [name, makeMsg, status, code] of rejections) {
@@ -162,68 +245,154 @@ describe("wsn-decrypt node", function () {
         });
     }
 
-    it("opens the authenticated format bound to msg.req.params.id, and refuses formats the row does not allow", async function () {
+    it("opens the authenticated format bound to msg.req.params.id and gives what the reply needs in msg.wsn", async function () {
         await loadFlow(decryptFlow());
-        const auth = authReference.seal("{\"SEQN\":9}", KEY, "12FA", "request");
-        let r = await run("d", { req: { body: { auth }, params: { id: "12FA" } }, payload: row(3) });
-        [r.out, r.msg.wsn.format, r.msg.wsn.deviceId, r.msg.wsn.lost].should.eql([1, "auth", "12FA", 5]);
-        r = await run("d", { req: { body: { auth }, params: { id: "12FB" } }, payload: row(3) });
-        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 400, "cannot_decrypt"]);
-        const authOnly = [{ deviceKey: KEY, deviceSQN: 0, deviceFormats: "auth" }];
-        r = await run("d", { req: { body: ARTICLE_BODY, params: { id: "12FA" } }, payload: authOnly });
-        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 403, "format_not_allowed"]);
+        const { body, tag } = authRequest("data", 9, { data: { value: 300 } });
+        let r = await run("d", request(body, row(3)));
+        r.out.should.equal(1);
+        r.msg.payload.should.eql({ data: { value: 300 } });
+        r.msg.wsn.should.containEql({ format: "auth", kind: "data", seqn: 9, stored: 3, lost: 5, policy: "forward-only", deviceId: "12FA", formats: ALL_FORMATS, request: tag.toString("base64") });
+        r = await run("d", request(body, row(3), "12FB"));
+        [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 400, { error: "cannot_decrypt" }]);
+        r = await run("d", request(ARTICLE_BODY, row(0, KEY, "auth")));
+        [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 403, { error: "format_not_allowed" }]);
+    });
+
+    it("takes on endpoint 'seqn' only queries and resets: auth data there is refused wrong_kind, sealed for the device and bound to its request", async function () {
+        await loadFlow(decryptFlow({ endpoint: "seqn" }));
+        const data = authRequest("data", 41, { data: { value: 1 } });
+        let r = await run("d", request(data.body, row(40)));
+        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 400, "wrong_kind"]);
+        Object.keys(r.msg.payload).sort().should.eql(["auth", "error"]);
+        openBound(r.msg.payload, data.tag).should.eql({ kind: "refusal", seqn: 40, message: { error: "wrong_kind", SEQN: 40 } });
+        // Bound to that request: under any other request's tag it does not open.
+        (() => openBound(r.msg.payload, crypto.randomBytes(16))).should.throw(/bad tag/);
+
+        const query = authRequest("query", 0);
+        r = await run("d", request(query.body, row(40)));
+        r.out.should.equal(1);
+        r.msg.payload.should.eql({});
+        r.msg.wsn.should.containEql({ format: "auth", kind: "query", seqn: 0, stored: 40, lost: 0, request: query.tag.toString("base64") });
+
+        const reset = authRequest("reset", 50);
+        r = await run("d", request(reset.body, row(40)));
+        r.out.should.equal(1);
+        r.msg.wsn.should.containEql({ format: "auth", kind: "reset", seqn: 50, stored: 40, request: reset.tag.toString("base64") });
+    });
+
+    it("takes on endpoint 'data' only data: an auth query or reset there is refused wrong_kind, sealed", async function () {
+        await loadFlow(decryptFlow());
+        for (const kind of ["query", "reset"]) {
+            const sent = authRequest(kind, 12);
+            const r = await run("d", request(sent.body, row(11)));
+            [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 400, "wrong_kind"], kind);
+            openBound(r.msg.payload, sent.tag).should.eql({ kind: "refusal", seqn: 11, message: { error: "wrong_kind", SEQN: 11 } });
+        }
+    });
+
+    it("refuses a replayed or stale auth message 409 with a sealed refusal carrying the stored SEQN", async function () {
+        await loadFlow(decryptFlow());
+        const sent = authRequest("data", 3, { data: { value: 1 } });
+        for (const [stored, code] of [[3, "replay"], [7, "stale"]]) {
+            const r = await run("d", request(sent.body, row(stored)));
+            [r.out, r.msg.statusCode, r.msg.payload.error, r.msg.wsn.error].should.eql([2, 409, code, code]);
+            openBound(r.msg.payload, sent.tag).should.eql({ kind: "refusal", seqn: stored, message: { error: code, SEQN: stored } });
+        }
+    });
+
+    it("refuses an auth plaintext whose SEQN contradicts the header (bad_seqn, sealed): the header is what counts", async function () {
+        await loadFlow(decryptFlow());
+        const sent = authRequest("data", 5, { data: {}, SEQN: 6 });
+        const r = await run("d", request(sent.body, row(0)));
+        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 400, "bad_seqn"]);
+        openBound(r.msg.payload, sent.tag).message.should.eql({ error: "bad_seqn", SEQN: 0 });
+    });
+
+    it("fails closed on formats: no column, an empty list, or a fixed list typed into the node that excludes the format", async function () {
+        await loadFlow(decryptFlow());
+        const auth = authRequest("data", 1, { data: {} }).body;
+        for (const rows of [row(0, KEY, null), row(0, KEY, ""), row(0, KEY, " , ")]) {
+            const r = await run("d", request(auth, rows));
+            [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 403, { error: "format_not_allowed" }], JSON.stringify(rows));
+        }
+        await helper.unload();
+        // The node's own list wins over the row's.
+        await loadFlow(decryptFlow({ formats: "auth", formatsType: "str" }));
+        let r = await run("d", request(passphraseBody(device.dataMessage(1)), row(0)));
+        [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 403, { error: "format_not_allowed" }]);
+        r = await run("d", request(auth, row(0, KEY, null)));
+        r.out.should.equal(1);
+        r.msg.wsn.formats.should.equal("auth");
+    });
+
+    it("regression: refuses a raw-format reset on endpoint 'seqn' (403 format_not_allowed) before decrypting anything", async function () {
+        await loadFlow(decryptFlow({ endpoint: "seqn" }));
+        // The raw format is allowed to the device, and the reset would decrypt;
+        // a wrong key gets the same answer: nothing was decrypted.
+        for (const key of [KEY, "00".repeat(16)]) {
+            const r = await run("d", request(rawBody({ SEQN: 9 }, key), row(0)));
+            [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 403, { error: "format_not_allowed" }], key);
+        }
+    });
+
+    it("regression: refuses raw data whose SEQN an IV flip could rewrite (malleable_seqn), takes the firmware's layout", async function () {
+        await loadFlow(decryptFlow());
+        let r = await run("d", request(rawBody({ SEQN: 121, data: { value: 300 } }), row(0)));
+        [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 400, { error: "malleable_seqn" }]);
+        r = await run("d", request(rawBody({ data: {}, SEQN: 1 }), row(0)));
+        [r.out, r.msg.payload.error].should.eql([2, "malleable_seqn"]);
+        r = await run("d", request(rawBody(FIRMWARE_MESSAGE), row(0)));
+        r.out.should.equal(1);
+        r.msg.payload.should.eql({ data: { value: -40 }, SEQN: 4, msg: "IT WORKS!!" });
     });
 
     it("answers bad padding and bad JSON after decryption identically", async function () {
         await loadFlow(decryptFlow());
-        const padding = await run("d", { req: { body: passphraseBody({ SEQN: 1 }, "wrong") }, payload: row(0) });
-        const json = await run("d", { req: { body: { msg: device.passphraseEncrypt("bm90IGpzb24=", KEY) } }, payload: row(0) });
+        const padding = await run("d", request(passphraseBody(device.dataMessage(1), "wrong"), row(0)));
+        const json = await run("d", request({ msg: device.passphraseEncrypt("bm90IGpzb24=", KEY) }, row(0)));
         [padding.msg.statusCode, padding.msg.payload].should.eql([json.msg.statusCode, json.msg.payload]);
     });
 
-    it("accepts a lower SEQN under policy 'any' and skips the check under 'none'", async function () {
-        await loadFlow(decryptFlow({ policy: "any" }));
-        let r = await run("d", { req: { body: ARTICLE_BODY }, payload: row(500) });
+    it("accepts a lower passphrase SEQN under policy 'any' but keeps auth resets forward-only; skips the check under 'none'", async function () {
+        await loadFlow(decryptFlow({ endpoint: "seqn", policy: "any" }));
+        let r = await run("d", request(ARTICLE_BODY, row(500)));
         r.out.should.equal(1);
-        r.msg.wsn.seqn.should.equal(120);
+        r.msg.wsn.should.containEql({ seqn: 120, policy: "any" });
+        const reset = authRequest("reset", 2);
+        r = await run("d", request(reset.body, row(9)));
+        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 409, "stale"]);
+        openBound(r.msg.payload, reset.tag).message.should.eql({ error: "stale", SEQN: 9 });
         await helper.unload();
         await loadFlow(decryptFlow({ policy: "none" }));
-        r = await run("d", { req: { body: passphraseBody({ hello: 1 }) }, payload: row(0) });
+        r = await run("d", request(passphraseBody(device.dataMessage(2, 7)), row(500)));
         r.out.should.equal(1);
-        r.msg.payload.should.eql({ hello: 1 });
+        r.msg.payload.should.eql({ data: { value: 7 }, SEQN: 2 });
+        r.msg.wsn.policy.should.equal("none");
     });
 
     it("keeps working after a run of hostile inputs", async function () {
         await loadFlow(decryptFlow());
-        const hostile = [null, 42, true, [], {}, { msg: null }, { msg: {} }, { iv: 1, data: 2 }, "\u0000", "[]", "{\"msg\":" + "[".repeat(5000), { msg: "U2FsdGVkX1" + "A".repeat(64) }];
+        const hostile = [null, 42, true, [], {}, { msg: null }, { msg: {} }, { iv: 1, data: 2 }, { auth: 1 }, { auth: "" }, "\u0000", "[]",
+            "{\"msg\":" + "[".repeat(5000), { msg: "U2FsdGVkX1" + "A".repeat(64) }, { auth: "Ag" + "A".repeat(94) }];
         for (const body of hostile) {
-            const r = await run("d", { req: { body }, payload: row(0) });
-            r.out.should.equal(2);
+            const r = await run("d", request(body, row(0)));
+            r.out.should.equal(2, JSON.stringify(body));
+            should.not.exist(r.msg.payload.auth);
         }
-        const good = await run("d", { req: { body: ARTICLE_BODY }, payload: row(0) });
+        const good = await run("d", request(passphraseBody(device.dataMessage(1)), row(0)));
         good.out.should.equal(1);
     });
 
-    it("shows counts in its status and never a key, plaintext or ciphertext", async function () {
-        await loadFlow(decryptFlow());
+    it("shows counts in its status and never a key, plaintext or ciphertext; logs no key", async function () {
+        await loadFlow(decryptFlow({ endpoint: "seqn" }));
         const node = helper.getNode("d");
-        // The helper wraps status in a sinon spy already.
-        const status = node.status;
-        await run("d", { req: { body: ARTICLE_BODY }, payload: row(100) });
-        await run("d", { req: { body: ARTICLE_BODY }, payload: row(120) });
-        await new Promise((r) => setTimeout(r, 400));
-        status.called.should.be.true();
-        const text = status.lastCall.args[0].text;
-        text.should.match(/passed 1/).and.match(/rejected 1/);
-        for (const call of status.getCalls()) {
-            const shown = JSON.stringify(call.args);
-            shown.should.not.containEql(KEY);
-            shown.should.not.containEql(ARTICLE_BODY.msg);
-            shown.should.not.containEql("SEQN\":120");
-        }
-        for (const call of helper.log().getCalls()) {
-            JSON.stringify(call.args).should.not.containEql(KEY);
-        }
+        const auth = authRequest("reset", 130).body;
+        await run("d", request(ARTICLE_BODY, row(100)));
+        await run("d", request(ARTICLE_BODY, row(120)));
+        await run("d", request(auth, row(200)));
+        const status = await statusShown(node, /rejected 2/);
+        status.text.should.match(/passed 1/).and.match(/rejected 2/).and.match(/stale/);
+        assertNothingShown(node, [KEY, ARTICLE_BODY.msg, auth.auth, "SEQN\":120"]);
     });
 });
 
@@ -235,59 +404,152 @@ describe("wsn-encrypt node", function () {
 
     it("seals {SEQN} for a GET in the passphrase format crypto-js opens", async function () {
         await loadFlow(encryptFlow({ message: "reply" }));
-        const { out, msg } = await run("e", { reply: { SEQN: 20 }, payload: row(20) });
+        const { out, msg } = await run("e", { reply: { SEQN: 20 }, payload: row(20), req: { params: { id: "12FA" }, query: {} }, res: {} });
         out.should.equal(1);
         msg.payload.should.startWith("U2FsdGVkX1");
         openPassphrase(msg.payload).should.eql({ SEQN: 20 });
+        msg.headers["content-type"].should.startWith("text/plain");
+    });
+
+    it("answers a GET that asks ?format=raw in the raw format", async function () {
+        await loadFlow(encryptFlow({ message: "reply" }));
+        const { msg } = await run("e", { reply: { SEQN: 8 }, payload: row(8), req: { params: { id: "12FA" }, query: { format: "raw" } } });
+        openRaw(msg.payload).should.eql({ SEQN: 8 });
+    });
+
+    it("refuses a GET for a device whose formats are 'auth' only (403): a GET has no request to bind a reply to", async function () {
+        await loadFlow(encryptFlow({ message: "reply" }));
+        for (const query of [{}, { format: "raw" }]) {
+            const r = await run("e", { reply: { SEQN: 2 }, payload: row(2, KEY, "auth"), req: { params: { id: "12FA" }, query } });
+            [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 403, { error: "format_not_allowed" }], JSON.stringify(query));
+        }
+    });
+
+    it("refuses ?format=auth (or any other) on a GET with 400 bad_format, even for a device that may use auth", async function () {
+        await loadFlow(encryptFlow({ message: "reply" }));
+        for (const format of ["auth", "nonsense"]) {
+            const r = await run("e", { reply: { SEQN: 2 }, payload: row(2), req: { params: { id: "12FA" }, query: { format } } });
+            [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 400, { error: "bad_format" }], format);
+        }
+    });
+
+    it("fails closed on formats: a device row without any gets no reply", async function () {
+        await loadFlow(encryptFlow({ message: "reply" }));
+        for (const rows of [row(2, KEY, null), row(2, KEY, "")]) {
+            const r = await run("e", { reply: { SEQN: 2 }, payload: rows, req: { params: { id: "12FA" }, query: {} } });
+            [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 403, { error: "format_not_allowed" }]);
+        }
     });
 
     it("replies in the format the request used, with the key wsn-decrypt kept", async function () {
-        await loadFlow(encryptFlow({ key: "wsn.key", message: "reply" }));
-        const { wasm, redactedKey } = require("../../node-red/lib/common.js");
-        wasm.should.be.ok();
-        const { out, msg } = await run("e", { reply: { SEQN: 3, ack: true }, wsn: { format: "raw", key: redactedKey(KEY) }, res: {} });
+        await loadFlow(encryptFlow({ key: "wsn.key", message: "reply", formats: "wsn.formats" }));
+        const { redactedKey } = require("../../node-red/lib/common.js");
+        const { out, msg } = await run("e", { reply: { SEQN: 3, ack: true }, wsn: { format: "raw", kind: "data", seqn: 3, formats: "raw", key: redactedKey(KEY) }, res: {} });
         out.should.equal(1);
         openRaw(msg.payload).should.eql({ SEQN: 3, ack: true });
         msg.headers["content-type"].should.startWith("application/json");
     });
 
-    it("replies in the authenticated format to a GET with a nonce and to an auth-only device", async function () {
-        await loadFlow(encryptFlow({ message: "reply" }));
-        let r = await run("e", { reply: { SEQN: 8, nonce: "n1" }, payload: row(8), req: { params: { id: "12FA" }, query: { nonce: "n1" } } });
-        JSON.parse(authReference.open(r.msg.payload.auth, KEY, "12FA", "reply")).should.eql({ SEQN: 8, nonce: "n1" });
-        r = await run("e", { reply: { SEQN: 2 }, payload: [{ deviceKey: KEY, deviceSQN: 2, deviceFormats: "auth" }], req: { params: { id: "12FA" }, query: {} } });
-        JSON.parse(authReference.open(r.msg.payload.auth, KEY, "12FA", "reply")).should.eql({ SEQN: 2 });
-        r = await run("e", { reply: { SEQN: 2 }, payload: [{ deviceKey: KEY, deviceSQN: 2, deviceFormats: "auth" }], req: { params: { id: "12FA" }, query: { format: "raw" } } });
-        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 403, "format_not_allowed"]);
-    });
-
-    it("answers a GET that asks ?format=raw in the raw format", async function () {
-        await loadFlow(encryptFlow({ message: "reply" }));
-        const { msg } = await run("e", { reply: { SEQN: 8 }, payload: row(8), req: { query: { format: "raw" } } });
-        openRaw(msg.payload).should.eql({ SEQN: 8 });
-    });
-
-    it("uses a fixed key from the credentials", async function () {
-        await loadFlow(encryptFlow({ keyType: "cred", key: "", format: "passphrase" }), { e: { fixedKey: "fixed ✓" } });
+    it("uses a fixed key from the credentials and a fixed list of formats", async function () {
+        await loadFlow(encryptFlow({ keyType: "cred", key: "", format: "passphrase", formats: "passphrase", formatsType: "str" }), { e: { fixedKey: "fixed ✓" } });
         const { out, msg } = await run("e", { payload: { SEQN: 1 } });
         out.should.equal(1);
         openPassphrase(msg.payload, "fixed ✓").should.eql({ SEQN: 1 });
+    });
+
+    it("seals a query's answer as kind seqn, a reset's and a data message's as kind ack, each bound to msg.wsn.request", async function () {
+        await loadFlow(replyFlow({ endpoint: "seqn" }));
+        const cases = [
+            // [request kind, its seqn, plaintext, stored, the flow's reply, expected reply kind, header seqn]
+            ["query", 0, {}, 40, (wsn) => ({ SEQN: wsn.stored }), "seqn", 40],
+            ["reset", 50, {}, 40, (wsn) => ({ SEQN: wsn.seqn, ack: true }), "ack", 50]
+        ];
+        for (const [kind, seqn, plaintext, stored, reply, replyKind, headerSeqn] of cases) {
+            const sent = authRequest(kind, seqn, plaintext);
+            const taken = await run("d", request(sent.body, row(stored)));
+            taken.out.should.equal(1, kind);
+            taken.msg.reply = reply(taken.msg.wsn);
+            const r = await run("e", taken.msg);
+            r.out.should.equal(1, kind);
+            Object.keys(r.msg.payload).should.eql(["auth"]);
+            openBound(r.msg.payload, sent.tag).should.eql({ kind: replyKind, seqn: headerSeqn, message: taken.msg.reply });
+            (() => openBound(r.msg.payload, authRequest(kind, seqn, plaintext).tag)).should.throw(/bad tag/);
+        }
+        await helper.unload();
+        await loadFlow(replyFlow());
+        const sent = authRequest("data", 9, { data: { value: 1 } });
+        const taken = await run("d", request(sent.body, row(3)));
+        taken.msg.reply = { SEQN: 9, ack: true, lost: taken.msg.wsn.lost };
+        const r = await run("e", taken.msg);
+        openBound(r.msg.payload, sent.tag).should.eql({ kind: "ack", seqn: 9, message: { SEQN: 9, ack: true, lost: 5 } });
+    });
+
+    it("turns a lost race (msg.wsn.refused, message {SEQN: stored now}) into replay or stale, 409, sealed and bound to the request", async function () {
+        await loadFlow(replyFlow());
+        const sent = authRequest("data", 5, { data: { value: 1 } });
+        for (const [storedNow, code] of [[5, "replay"], [8, "stale"]]) {
+            const taken = await run("d", request(sent.body, row(4)));
+            taken.out.should.equal(1);
+            taken.msg.wsn.refused = true;
+            taken.msg.reply = { SEQN: storedNow };
+            const r = await run("e", taken.msg);
+            // A refusal is an answer: output 1, ready for the http response node.
+            [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([1, 409, code]);
+            Object.keys(r.msg.payload).sort().should.eql(["auth", "error"]);
+            openBound(r.msg.payload, sent.tag).should.eql({ kind: "refusal", seqn: storedNow, message: { error: code, SEQN: storedNow } });
+            r.msg.wsn.should.eql({ format: "auth", error: code });
+        }
+        const status = await statusShown(helper.getNode("e"), /rejected 2/);
+        status.text.should.match(/sealed 0 · rejected 2 \(stale\)/);
+    });
+
+    it("answers a refusal the flow names (the device vanished) with its status, plain: there is no SEQN to seal", async function () {
+        await loadFlow(replyFlow());
+        const sent = authRequest("data", 5, { data: {} });
+        const taken = await run("d", request(sent.body, row(4)));
+        taken.msg.wsn.refused = true;
+        taken.msg.reply = { error: "unknown_device" };
+        const r = await run("e", taken.msg);
+        [r.out, r.msg.statusCode, r.msg.payload].should.eql([1, 404, { error: "unknown_device" }]);
+    });
+
+    it("keeps a legacy refusal a plain {error}: a legacy reply cannot be bound to its request", async function () {
+        await loadFlow(replyFlow());
+        for (const body of [passphraseBody(device.dataMessage(120)), rawBody(device.dataMessage(120))]) {
+            const taken = await run("d", request(body, row(100)));
+            taken.out.should.equal(1);
+            taken.msg.wsn.refused = true;
+            taken.msg.reply = { SEQN: 120 };
+            const r = await run("e", taken.msg);
+            [r.out, r.msg.statusCode, r.msg.payload].should.eql([1, 409, { error: "replay" }], taken.msg.wsn.format);
+        }
     });
 
     it("counts the lost messages the flow reports in msg.wsn.lost in its status", async function () {
         await loadFlow(encryptFlow({ message: "reply" }));
         await run("e", { reply: { SEQN: 9 }, payload: row(9), wsn: { lost: 4 } });
         await run("e", { reply: { SEQN: 12 }, payload: row(12), wsn: { lost: 2 } });
-        await new Promise((r) => setTimeout(r, 400));
-        helper.getNode("e").status.lastCall.args[0].text.should.equal("sealed 2 · rejected 0 · lost 6");
+        (await statusShown(helper.getNode("e"), /sealed 2/)).text.should.equal("sealed 2 · rejected 0 · lost 6");
     });
 
     it("answers 404 when there is no device row, 500 for a malformed raw key", async function () {
         await loadFlow(encryptFlow({ message: "reply" }));
         let r = await run("e", { reply: { SEQN: 1 }, payload: [] });
-        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 404, "unknown_device"]);
+        [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 404, { error: "unknown_device" }]);
         r = await run("e", { reply: { SEQN: 1 }, payload: row(1, "zz"), wsn: { format: "raw" } });
-        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 500, "server_error"]);
+        [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 500, { error: "server_error" }]);
         JSON.stringify(r.msg).should.not.containEql("deviceKey");
+    });
+
+    it("shows no key, reply or request tag in its status or the log", async function () {
+        await loadFlow(replyFlow());
+        const sent = authRequest("data", 5, { data: { value: 1 } });
+        const taken = await run("d", request(sent.body, row(4)));
+        taken.msg.reply = { SEQN: 5, ack: true, lost: 0 };
+        const sealed = await run("e", taken.msg);
+        await run("e", { reply: { SEQN: 1 }, payload: row(1, "zz"), wsn: { format: "raw" } });
+        const node = helper.getNode("e");
+        (await statusShown(node, /rejected 1/)).text.should.match(/sealed 1 · rejected 1/);
+        assertNothingShown(node, [KEY, sealed.msg.payload.auth, sent.tag.toString("base64")]);
     });
 });

@@ -53,6 +53,22 @@ describe("npm pack tarball", function () {
         roundTrip.should.equal("packed");
     });
 
+    it("ships the auth v2 API: the packed module's reply to a query opens bound to it", function () {
+        // A device's query, the backend's openRequest and seqn reply, and the
+        // device opening it, all with the packed module in a fresh process.
+        const script = [
+            "const w = require(process.argv[1]);",
+            "const key = '2B7E151628AED2A6ABF7158809CF4F3C';",
+            "const query = w.seal({}, key, { format: 'auth', deviceId: '12FA', kind: 'query' });",
+            "const taken = w.openRequest(query, key, 41, { endpoint: 'seqn', deviceId: '12FA', formats: 'auth' });",
+            "const reply = w.seal({ SEQN: taken.stored }, key, { format: 'auth', deviceId: '12FA', kind: 'seqn', request: taken.request });",
+            "const opened = w.open(reply, key, { deviceId: '12FA', direction: 'reply', request: taken.request });",
+            "process.stdout.write(JSON.stringify([taken.kind, opened.kind, opened.seqn, opened.message]));"
+        ].join("\n");
+        const out = execFileSync(process.execPath, ["-e", script, path.join(unpacked, manifest.main)], { encoding: "utf8" });
+        JSON.parse(out).should.eql(["query", "seqn", 41, { SEQN: 41 }]);
+    });
+
     it("holds every node the node-red section declares, with its editor file", function () {
         const nodes = manifest["node-red"].nodes;
         Object.keys(nodes).should.containDeep(["wsn-decrypt", "wsn-encrypt"]);
