@@ -31,41 +31,82 @@ function isUnopenable(error) {
     return Boolean(error) && UNOPENABLE.has(error.code);
 }
 
+// The kinds of the authenticated format (docs/auth-v2.md, "Kinds"), by the
+// byte that names them in the header.
+const REQUEST_KINDS = { 0x51: "query", 0x53: "reset", 0x44: "data" };
+const REPLY_KINDS = { 0x4E: "seqn", 0x41: "ack", 0x58: "refusal" };
+const AUTH_TAG_BYTES = 16;
+
 /**
  * Seals a message into the request body a device sends, as a JSON string.
- * The authenticated format binds it to `deviceId` and to the request
- * direction, so the backend's reply can never be sent back as a request.
+ * The authenticated format binds it to `deviceId` and needs the request's
+ * `kind` ("query", "reset" or "data"): the header carries both under the tag.
  */
-function requestBody(message, key, format, deviceId) {
-    if (format === "raw" || format === "auth") {
-        return JSON.stringify(wasm().seal(message, key, { format, deviceId, direction: format === "auth" ? "request" : undefined }));
+function requestBody(message, key, format, deviceId, kind) {
+    if (format === "auth") {
+        return JSON.stringify(wasm().seal(message, key, { format, deviceId, kind }));
+    }
+    if (format === "raw") {
+        return JSON.stringify(wasm().seal(message, key, { format }));
     }
     return JSON.stringify({ msg: wasm().seal(message, key, { format: "passphrase" }) });
 }
 
-/** Whether the text is an authenticated-format body, `{"auth": …}`. */
-function isAuthBody(text) {
-    if (!text.startsWith("{")) { return false; }
+/**
+ * The base64 tag of an authenticated body (its last 16 bytes): what a reply
+ * to it is bound to. Undefined for anything else.
+ */
+function authTag(body) {
+    const parsed = typeof body === "string" ? parseObject(body) : body;
+    if (!parsed || typeof parsed.auth !== "string") { return undefined; }
+    const bytes = Buffer.from(parsed.auth, "base64");
+    return bytes.length > AUTH_TAG_BYTES ? bytes.subarray(-AUTH_TAG_BYTES).toString("base64") : undefined;
+}
+
+function parseObject(text) {
+    if (!String(text).trim().startsWith("{")) { return undefined; }
     try {
-        const body = JSON.parse(text);
-        return Boolean(body) && typeof body.auth === "string";
+        const value = JSON.parse(text);
+        return value && typeof value === "object" && !Array.isArray(value) ? value : undefined;
     } catch (e) {
-        return false;
+        return undefined;
     }
+}
+
+/** Whether the text is an authenticated-format body, `{"auth": …}` (a refusal's too). */
+function isAuthBody(text) {
+    const body = parseObject(text);
+    return Boolean(body) && typeof body.auth === "string";
+}
+
+/**
+ * "request" or "reply", from the kind byte of an authenticated body's
+ * header. The header is not trusted for this: it only picks the way the tag
+ * is checked, and a wrong pick fails the tag.
+ */
+function authDirection(text) {
+    const bytes = Buffer.from(parseObject(text).auth, "base64");
+    if (bytes.length < 2) { return undefined; }
+    if (REQUEST_KINDS[bytes[1]]) { return "request"; }
+    if (REPLY_KINDS[bytes[1]]) { return "reply"; }
+    return undefined;
 }
 
 /**
  * Opens any body of the protocol: a request (`{"msg": …}`, `{"iv": …,
  * "data": …}` or `{"auth": …}`) or a reply (the bare passphrase ciphertext,
- * `{"iv", "data"}` or `{"auth"}`). Returns `{format, message, direction}`.
+ * `{"iv", "data"}` or `{"auth"}`, also inside a refusal's `{"error", "auth"}`).
+ * Returns `{format, message, direction}`, for the authenticated format also
+ * `{kind, seqn}`.
  *
  * options: `deviceId` (needed for the authenticated format), `direction`
- * ("request" or "reply"; for an authenticated body without it, both are
- * tried: the tag holds only for the one it was made in), `formats` (a
- * comma-separated list; other formats are refused with format_not_allowed).
+ * ("request" or "reply"; by default the one its header's kind names),
+ * `request` (the base64 tag of the request an authenticated reply answers:
+ * a reply opens only with it), `formats` (a comma-separated list; other
+ * formats are refused with format_not_allowed).
  */
 function openBody(text, key, options) {
-    const { deviceId, direction, formats } = options || {};
+    const { deviceId, direction, request, formats } = options || {};
     const body = String(text).trim();
     const input = body.startsWith("{") ? body : { msg: body };
     const authAllowed = formats === undefined || formats.split(",").includes("auth");
@@ -75,14 +116,15 @@ function openBody(text, key, options) {
     if (deviceId === undefined) {
         throw new CliError("this body is in the authenticated format, which is bound to its device: give the device id with --id");
     }
-    const open = (way) => Object.assign(wasm().open(input, key, { deviceId, direction: way, formats }), { direction: way });
-    if (direction) { return open(direction); }
-    try {
-        return open("request");
-    } catch (error) {
-        if (!isUnopenable(error)) { throw error; }
-        return open("reply");
+    // An unknown kind byte: opened as a request, which fails the tag like any forgery.
+    const way = direction || authDirection(body) || "request";
+    if (way === "reply" && request === undefined) {
+        throw new CliError("this is a reply in the authenticated format, which is bound to the request it answers: give that request's body with --request-body");
     }
+    const opened = wasm().open(input, key, way === "reply"
+        ? { deviceId, direction: way, request, formats }
+        : { deviceId, direction: way, formats });
+    return Object.assign(opened, { direction: way });
 }
 
-module.exports = { PACKAGE_ROOT, wasm, isUnopenable, requestBody, openBody };
+module.exports = { PACKAGE_ROOT, wasm, isUnopenable, requestBody, authTag, isAuthBody, openBody };

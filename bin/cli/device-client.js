@@ -1,16 +1,18 @@
 "use strict";
-// A device's side of the backend's HTTP protocol:
-//   GET  /wsn/:id   -> the stored SEQN, encrypted with the device key
-//   GET  /wsn/:id?nonce=N
-//                   -> authenticated {"SEQN": n, "nonce": N, "challenge": C}
-//   POST /data/:id  -> an encrypted {"data": …, "SEQN": n}, answered with an
-//                      encrypted acknowledgement {"SEQN": n, "ack": true, "lost": k}
-//   POST /wsn/:id   -> authenticated {"SEQN": n, "challenge": C}, answered
-//                      with {"SEQN": n, "ack": true}
+// A device's side of the backend's HTTP protocol (docs/auth-v2.md):
+//   auth:  POST /wsn/:id  a SEQN query, answered with the stored SEQN, or a
+//                         reset, answered with an ack;
+//          POST /data/:id a data message, answered with an ack
+//                         {"SEQN": n, "ack": true, "lost": k}.
+//          Every reply is bound to the tag of the request it answers; a
+//          refusal carries a sealed part with the stored SEQN.
+//   passphrase, raw (legacy, unauthenticated):
+//          GET  /wsn/:id[?format=raw] -> the stored SEQN, encrypted;
+//          POST /data/:id {"data": …, "SEQN": n} -> an encrypted ack;
+//          POST /wsn/:id {"SEQN": n}, passphrase only (raw resets get 403).
 // Replies come in the format the request used.
 
-const { randomBytes } = require("node:crypto");
-const { isUnopenable, openBody, requestBody } = require("./core.js");
+const { authTag, isUnopenable, openBody, requestBody } = require("./core.js");
 const { CliError, usageError } = require("./errors.js");
 
 const DEFAULT_URL = "http://127.0.0.1:1880";
@@ -71,6 +73,10 @@ async function request(url, init, timeoutMs) {
     return { status: response.status, text, latencyMs };
 }
 
+async function post(url, body, timeoutMs) {
+    return request(url, { method: "POST", headers: { "content-type": "application/json" }, body }, timeoutMs);
+}
+
 /** The `error` code of a backend error body, e.g. {"error":"replay"}. */
 function errorCode(text) {
     try {
@@ -92,9 +98,15 @@ function wrongKey(id, what) {
 /** 403 format_not_allowed: the device's formats in the Devices table exclude this one. */
 function formatNotAllowed(id, format) {
     const hint = format === "auth"
-        ? "add auth to its deviceFormats, or use a format it has"
+        ? "add auth to its deviceFormats, or use a format it has (--format passphrase or raw)"
         : "a device moved to the authenticated format is addressed with --format auth";
     return new CliError(`device ${id} may not use the ${format} format (403 format_not_allowed): its formats in the Devices table exclude it; ${hint}`);
+}
+
+/** 403 to a raw-format reset: the backend refuses those for every device. */
+function rawResetRefused(id) {
+    return new CliError(`the backend refuses SEQN resets in the raw format (403 format_not_allowed), for device ${id} as for every device: ` +
+        "a raw reset's SEQN sits in its first cipher block, which anyone can rewrite through the IV; reset with --format auth (or --format passphrase for a legacy device)");
 }
 
 function unexpected(status, text) {
@@ -102,114 +114,199 @@ function unexpected(status, text) {
     return `HTTP ${status}${code ? ` ${code}` : ""}`;
 }
 
-/** The answer to a GET, or the error that every status but 200 means. */
-async function getSeqnReply(options, query) {
-    const { base, id, format, timeoutMs } = options;
-    const url = endpoint(base, "wsn", id, query);
-    const reply = await request(url, { method: "GET" }, timeoutMs);
-    if (reply.status === 404) { throw unknownDevice(id, base); }
-    if (reply.status === 403 && errorCode(reply.text) === "format_not_allowed") { throw formatNotAllowed(id, format); }
-    if (reply.status !== 200) {
-        throw new CliError(`GET ${url.pathname} answered ${unexpected(reply.status, reply.text)}`);
+/**
+ * The one mapping of the refusals no later request could escape, for every
+ * request a device makes: 404 (unknown device), 400 cannot_decrypt (wrong
+ * key: the backend cannot decrypt or verify `what`), 403 format_not_allowed.
+ * Undefined for any other reply.
+ */
+function refusalError(options, reply, what, isReset) {
+    const { base, id, format } = options;
+    const code = errorCode(reply.text);
+    if (reply.status === 404) { return unknownDevice(id, base); }
+    if (reply.status === 400 && code === "cannot_decrypt") {
+        const verb = format === "auth" ? "verify" : "decrypt";
+        return wrongKey(id, `the backend cannot ${verb} ${what} (400 cannot_decrypt)`);
     }
-    return { url, text: reply.text };
+    if (reply.status === 403 && code === "format_not_allowed") {
+        return isReset && format === "raw" ? rawResetRefused(id) : formatNotAllowed(id, format);
+    }
+    return undefined;
 }
 
-function checkedSeqn(message, url) {
+/**
+ * An authenticated reply opened as the answer to the request whose tag is
+ * `tag`: `{kind, seqn, message}`, or undefined when it does not verify for
+ * that request (not from the backend, not to this request, or not sealed).
+ */
+function openAuthReply(options, text, tag) {
+    try {
+        return openBody(text, options.key, { deviceId: options.id, direction: "reply", request: tag, formats: "auth" });
+    } catch (error) {
+        if (isUnopenable(error) || error.code === "format_not_allowed" || error.code === "bad_options") { return undefined; }
+        throw error;
+    }
+}
+
+/**
+ * The sealed part of a refusal to the authenticated request with tag `tag`:
+ * `{code, seqn}`, the seqn being the SEQN the backend stores, which the
+ * device may trust. Undefined when there is none, or it does not verify for
+ * this request: then the refusal is anyone's word and changes nothing.
+ */
+function sealedRefusal(options, reply, tag) {
+    const opened = openAuthReply(options, reply.text, tag);
+    if (!opened || opened.kind !== "refusal" || !opened.message || typeof opened.message.error !== "string" ||
+        !Number.isSafeInteger(opened.seqn)) {
+        return undefined;
+    }
+    return { code: opened.message.error, seqn: opened.seqn };
+}
+
+function ackError(code) {
+    return Object.assign(new Error(code), { code });
+}
+
+/**
+ * The acknowledgement of a request that named SEQN `sent`, from a 200
+ * reply: it must open in the request's format (in the authenticated format:
+ * bound to the request's `tag`, and of kind ack with that SEQN in its
+ * header), and be {"SEQN": sent, "ack": true, …}. Throws an Error whose
+ * code is "undecryptable_ack" (a legacy ack that does not decrypt with the
+ * key), "unverified_ack" (an authenticated one that does not verify for
+ * this request) or "bad_ack" (opens, but does not acknowledge `sent`).
+ */
+function openAck(options, reply, sent, tag) {
+    const { id, key, format } = options;
+    let opened;
+    if (format === "auth") {
+        opened = openAuthReply(options, reply.text, tag);
+        if (!opened) { throw ackError("unverified_ack"); }
+        if (opened.kind !== "ack" || opened.seqn !== sent) { throw ackError("bad_ack"); }
+    } else {
+        try {
+            opened = openBody(reply.text, key, { deviceId: id, direction: "reply", formats: format });
+        } catch (error) {
+            if (isUnopenable(error) || error.code === "format_not_allowed") { throw ackError("undecryptable_ack"); }
+            throw error;
+        }
+    }
+    const ack = opened.message;
+    if (!ack || ack.ack !== true || ack.SEQN !== sent) { throw ackError("bad_ack"); }
+    return ack;
+}
+
+function checkedSeqn(message, what) {
     const seqn = message && message.SEQN;
     if (!Number.isSafeInteger(seqn) || seqn < 0) {
-        throw new CliError(`GET ${url.pathname} answered a message without a valid SEQN`);
+        throw new CliError(`${what} answered a message without a valid SEQN`);
     }
     return seqn;
 }
 
 /**
- * The stored SEQN and a fresh reset challenge, read in the authenticated
- * format with a fresh random nonce. The reply is trusted only if its tag
- * holds for this device and direction and it echoes that nonce, so a reply
- * recorded earlier cannot be played back to set the device's SEQN.
+ * The stored SEQN, read with an authenticated SEQN query (POST /wsn/:id).
+ * The reply is trusted only if it verifies as the answer to this very query
+ * (whose tag is fresh: its IV is), so a reply recorded earlier cannot be
+ * played back to set the device's SEQN.
  */
-async function readChallenge(options) {
-    const { id, key } = options;
-    const nonce = randomBytes(16).toString("base64url");
-    const { url, text } = await getSeqnReply(Object.assign({}, options, { format: "auth" }), `nonce=${nonce}`);
-    let opened;
-    try {
-        opened = openBody(text, key, { deviceId: id, direction: "reply", formats: "auth" });
-    } catch (error) {
-        if (error.code === "format_not_allowed") {
-            throw new CliError(`GET ${url.pathname}?nonce= was not answered in the authenticated format: the backend does not speak it, or not for device ${id}`);
+async function querySeqn(options) {
+    const { base, id, key, timeoutMs } = options;
+    const url = endpoint(base, "wsn", id);
+    const body = requestBody({}, key, "auth", id, "query");
+    const tag = authTag(body);
+    const reply = await post(url, body, timeoutMs);
+    if (reply.status === 200) {
+        const opened = openAuthReply(options, reply.text, tag);
+        if (!opened) {
+            throw new CliError(`POST ${url.pathname} answered a SEQN reply that does not verify as the answer to this query: not from the backend, or a reply to another request (an old or replayed one); not trusted`);
         }
-        if (isUnopenable(error)) { throw wrongKey(id, "the backend's authenticated SEQN reply does not verify with it"); }
-        throw error;
+        if (opened.kind !== "seqn") {
+            throw new CliError(`POST ${url.pathname} answered the SEQN query with a ${opened.kind}, not a SEQN reply; not trusted`);
+        }
+        const seqn = checkedSeqn(opened.message, `POST ${url.pathname}`);
+        if (seqn !== opened.seqn) {
+            throw new CliError(`POST ${url.pathname} answered a SEQN reply whose header and message disagree; not trusted`);
+        }
+        return seqn;
     }
-    if (!opened.message || opened.message.nonce !== nonce) {
-        throw new CliError(`GET ${url.pathname} answered with another nonce than the one sent: an old or replayed reply, not trusted`);
-    }
-    const challenge = opened.message.challenge;
-    return { seqn: checkedSeqn(opened.message, url), challenge: typeof challenge === "string" ? challenge : undefined };
+    const fatal = refusalError(options, reply, "the SEQN query");
+    if (fatal) { throw fatal; }
+    const refusal = sealedRefusal(options, reply, tag);
+    throw new CliError(`POST ${url.pathname} refused the SEQN query: ${unexpected(reply.status, reply.text)}` +
+        (refusal ? ` (sealed refusal ${refusal.code}, stored SEQN ${refusal.seqn})` : " (no valid sealed refusal: not trusted)"));
 }
 
-/** Reads the device's stored SEQN (GET /wsn/:id), as the firmware does at boot. */
+/**
+ * Reads the device's stored SEQN, as the firmware does at boot: with an
+ * authenticated query in the auth format, else GET /wsn/:id.
+ */
 async function readSeqn(options) {
-    const { id, key, format } = options;
-    if (format === "auth") { return (await readChallenge(options)).seqn; }
-    const { url, text } = await getSeqnReply(options, format === "raw" ? "format=raw" : "");
+    const { base, id, key, format, timeoutMs } = options;
+    if (format === "auth") { return querySeqn(options); }
+    const url = endpoint(base, "wsn", id, format === "raw" ? "format=raw" : "");
+    const reply = await request(url, { method: "GET" }, timeoutMs);
+    if (reply.status !== 200) {
+        throw refusalError(options, reply, "the SEQN request") ||
+            new CliError(`GET ${url.pathname} answered ${unexpected(reply.status, reply.text)}`);
+    }
     let opened;
     try {
-        opened = openBody(text, key, { deviceId: id, direction: "reply" });
+        opened = openBody(reply.text, key, { deviceId: id, direction: "reply", formats: format });
     } catch (error) {
-        if (isUnopenable(error)) { throw wrongKey(id, "the backend's SEQN reply does not decrypt with it"); }
+        if (isUnopenable(error) || error.code === "format_not_allowed") { throw wrongKey(id, "the backend's SEQN reply does not decrypt with it"); }
         throw error;
     }
-    if (opened.format === "auth") {
-        throw new CliError(`device ${id} may not use the ${format} format: the backend answered GET ${url.pathname} in the authenticated format, the only one its formats in the Devices table leave; use --format auth`);
-    }
-    return checkedSeqn(opened.message, url);
+    return checkedSeqn(opened.message, `GET ${url.pathname}`);
 }
 
 /**
  * Sends one data message and checks its acknowledgement. Resolves to
  * `{outcome: "acknowledged" | "rejected" | "failed", code, latencyMs, lost}`,
  * with `fatal` set to a CliError when no later message could succeed either
- * (unknown device, wrong key); rejects when the backend cannot be reached.
+ * (unknown device, wrong key, format not allowed), and in the auth format
+ * `storedSeqn` when a sealed refusal (replay or stale) said which SEQN the
+ * backend stores: the next message can go above it at once. Rejects when
+ * the backend cannot be reached.
  */
 async function sendData(options, seqn, data) {
     const { base, id, key, format, timeoutMs } = options;
     const url = endpoint(base, "data", id);
-    const body = requestBody({ data, SEQN: seqn }, key, format, id);
-    const reply = await request(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body
-    }, timeoutMs);
+    const body = requestBody({ data, SEQN: seqn }, key, format, id, "data");
+    const tag = format === "auth" ? authTag(body) : undefined;
+    const reply = await post(url, body, timeoutMs);
     const result = { seqn, latencyMs: reply.latencyMs };
     if (reply.status === 200) {
         let ack;
         try {
-            ack = openBody(reply.text, key, { deviceId: id, direction: "reply", formats: format }).message;
+            ack = openAck(options, reply, seqn, tag);
         } catch (error) {
-            if (isUnopenable(error) || error.code === "format_not_allowed") {
-                return Object.assign(result, { outcome: "failed", code: "undecryptable_ack",
+            if (error.code === "undecryptable_ack") {
+                return Object.assign(result, { outcome: "failed", code: error.code,
                     fatal: wrongKey(id, `the acknowledgement of SEQN ${seqn} does not decrypt with it`) });
             }
+            if (error.code === "unverified_ack" || error.code === "bad_ack") {
+                return Object.assign(result, { outcome: "failed", code: error.code });
+            }
             throw error;
-        }
-        if (!ack || ack.ack !== true || ack.SEQN !== seqn) {
-            return Object.assign(result, { outcome: "failed", code: "bad_ack" });
         }
         return Object.assign(result, { outcome: "acknowledged", lost: Number.isSafeInteger(ack.lost) ? ack.lost : 0 });
     }
     const code = errorCode(reply.text);
-    if (reply.status === 404) {
-        return Object.assign(result, { outcome: "failed", code: code || "not_found", fatal: unknownDevice(id, base) });
+    const fatal = refusalError(options, reply, "the message");
+    if (fatal) {
+        return Object.assign(result, { outcome: "failed", code: code || `http_${reply.status}`, fatal });
     }
-    if (reply.status === 400 && code === "cannot_decrypt") {
-        return Object.assign(result, { outcome: "failed", code,
-            fatal: wrongKey(id, "the backend cannot decrypt the message (400 cannot_decrypt)") });
-    }
-    if (reply.status === 403 && code === "format_not_allowed") {
-        return Object.assign(result, { outcome: "failed", code, fatal: formatNotAllowed(id, format) });
+    if (format === "auth") {
+        // Only the sealed part counts: the status and the plain code are anyone's word.
+        const refusal = sealedRefusal(options, reply, tag);
+        if (!refusal) {
+            return Object.assign(result, { outcome: "failed", code: reply.status === 409 ? "unverified_refusal" : code || `http_${reply.status}` });
+        }
+        if (refusal.code === "replay" || refusal.code === "stale") {
+            return Object.assign(result, { outcome: "rejected", code: refusal.code, storedSeqn: refusal.seqn });
+        }
+        return Object.assign(result, { outcome: "failed", code: refusal.code });
     }
     if (reply.status === 409) {
         return Object.assign(result, { outcome: "rejected", code: code || "conflict" });
@@ -218,43 +315,44 @@ async function sendData(options, seqn, data) {
 }
 
 /**
- * The replay-proof reset (POST /wsn/:id) in the authenticated format: sets
- * the backend's SEQN for the device to `seqn`, carrying the challenge the
- * backend issued with its latest SEQN reply (good once, for a minute, and
- * only until the SEQN moves). Resolves to the verified acknowledgement.
+ * Sets the backend's SEQN for the device to `seqn` (POST /wsn/:id): in the
+ * auth format a reset request, forward-only, answered with an ack bound to
+ * it; in the passphrase format the article's {"SEQN": n}. The backend
+ * refuses raw-format resets. Resolves to the verified acknowledgement.
  */
-async function resetSeqn(options, seqn, challenge) {
-    const { base, id, key, timeoutMs } = options;
+async function resetSeqn(options, seqn) {
+    const { base, id, key, format, timeoutMs } = options;
     const url = endpoint(base, "wsn", id);
-    const reply = await request(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: requestBody({ SEQN: seqn, challenge }, key, "auth", id)
-    }, timeoutMs);
-    const code = errorCode(reply.text);
+    const body = requestBody({ SEQN: seqn }, key, format, id, "reset");
+    const tag = format === "auth" ? authTag(body) : undefined;
+    const reply = await post(url, body, timeoutMs);
     if (reply.status === 200) {
-        let ack;
         try {
-            ack = openBody(reply.text, key, { deviceId: id, direction: "reply", formats: "auth" }).message;
+            return openAck(options, reply, seqn, tag);
         } catch (error) {
-            if (isUnopenable(error) || error.code === "format_not_allowed") {
-                throw new CliError(`the backend answered the reset of device ${id} with an acknowledgement that does not verify with the key: the SEQN it stored is unknown`);
+            if (error.code === "undecryptable_ack" || error.code === "unverified_ack") {
+                const why = error.code === "unverified_ack" ? "does not verify as the answer to this reset" : "does not decrypt with the key";
+                throw new CliError(`the backend answered the reset of device ${id} with an acknowledgement that ${why}: the SEQN it stored is unknown`);
+            }
+            if (error.code === "bad_ack") {
+                throw new CliError(`the backend's acknowledgement of the reset of device ${id} does not name SEQN ${seqn}`);
             }
             throw error;
         }
-        if (!ack || ack.ack !== true || ack.SEQN !== seqn) {
-            throw new CliError(`the backend's acknowledgement of the reset of device ${id} does not name SEQN ${seqn}`);
+    }
+    const fatal = refusalError(options, reply, "the reset", true);
+    if (fatal) { throw fatal; }
+    const code = errorCode(reply.text);
+    if (format === "auth") {
+        const refusal = sealedRefusal(options, reply, tag);
+        if (!refusal) {
+            throw new CliError(`POST ${url.pathname} answered the reset of device ${id} with ${unexpected(reply.status, reply.text)} but no valid sealed refusal for it: not from the backend, or an answer to another request; not trusted`);
         }
-        return ack;
-    }
-    if (reply.status === 404) { throw unknownDevice(id, base); }
-    if (reply.status === 400 && code === "cannot_decrypt") {
-        throw wrongKey(id, "the backend cannot decrypt the reset (400 cannot_decrypt)");
-    }
-    if (reply.status === 403 && code === "format_not_allowed") { throw formatNotAllowed(id, "auth"); }
-    if (reply.status === 403 && code === "bad_challenge") {
-        throw new CliError(`the backend refused the reset of device ${id} (403 bad_challenge): the challenge is not the latest one it issued for the device, ` +
-            "or it was used already, expired (after 60 s) or withdrawn when the SEQN moved; a reset needs a fresh one (wsn-crypto resync without --challenge fetches it)");
+        if (refusal.code === "replay" || refusal.code === "stale") {
+            throw new CliError(`the backend refused the reset of device ${id} to SEQN ${seqn} (${reply.status} ${refusal.code}): its SEQN is already ${refusal.seqn} (sealed refusal), ` +
+                `and resets only move it forward; to go further, resync --seqn ${refusal.seqn + 1} or more`);
+        }
+        throw new CliError(`the backend refused the reset of device ${id} (${reply.status} ${refusal.code}, sealed refusal; stored SEQN ${refusal.seqn})`);
     }
     if (reply.status === 409) {
         const where = code === "replay" ? `is already ${seqn}` : `is already above ${seqn}`;
@@ -263,4 +361,4 @@ async function resetSeqn(options, seqn, challenge) {
     throw new CliError(`POST ${url.pathname} answered ${unexpected(reply.status, reply.text)}`);
 }
 
-module.exports = { DEFAULT_URL, baseUrl, errorCode, readSeqn, readChallenge, sendData, resetSeqn };
+module.exports = { DEFAULT_URL, baseUrl, errorCode, readSeqn, sendData, resetSeqn };

@@ -31,7 +31,8 @@ async function hasFormats(db) {
 async function requireFormats(db) {
     if (!(await hasFormats(db))) {
         throw new CliError("this database predates per-device formats (its Devices table has no deviceFormats column); " +
-            "add it with: ALTER TABLE Devices ADD COLUMN deviceFormats TEXT NOT NULL DEFAULT 'passphrase,raw,auth'");
+            "add it with: ALTER TABLE Devices ADD COLUMN deviceFormats TEXT NOT NULL DEFAULT 'auth'; " +
+            "UPDATE Devices SET deviceFormats = 'passphrase,raw,auth' (its devices spoke every format)");
     }
 }
 
@@ -46,7 +47,8 @@ async function deviceState(db, id) {
  * stored for that id (rows kept from a removed device of the same id), so
  * that its first message cannot collide with an old row. `formats`, when
  * given, is the comma-separated list of wire formats it may use; otherwise
- * the column's default (every format) applies.
+ * the column's default applies ('auth' in the shipped schema; a database
+ * upgraded from before per-device formats may have another).
  */
 async function addDevice(db, id, key, formats) {
     if (formats !== undefined) { await requireFormats(db); }

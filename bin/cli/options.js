@@ -6,6 +6,8 @@ const { parseArgs } = require("node:util");
 const { usageError } = require("./errors.js");
 
 const FORMATS = ["passphrase", "raw", "auth"];
+// The formats without an integrity tag, kept for devices that cannot be updated.
+const LEGACY_FORMATS = ["passphrase", "raw"];
 // What encrypt and decrypt speak: the bare cipher, without the envelope that
 // the authenticated format is.
 const CIPHER_FORMATS = ["passphrase", "raw"];
@@ -88,9 +90,15 @@ function oneOf(values, name, choices) {
     return values[name];
 }
 
-function format(values, allowed) {
+/** --format's value, or `fallback` (passphrase unless given) when absent. */
+function format(values, allowed, fallback) {
     const value = oneOf(values, "format", allowed || FORMATS);
-    return value === undefined ? "passphrase" : value;
+    return value === undefined ? fallback || "passphrase" : value;
+}
+
+/** The legacy formats in a comma-separated formats list, in its order. */
+function legacyFormats(text) {
+    return String(text || "").split(",").map((f) => f.trim()).filter((f) => LEGACY_FORMATS.includes(f));
 }
 
 /**
@@ -99,6 +107,10 @@ function format(values, allowed) {
  */
 function formatList(text, name) {
     const list = String(text).split(",").map((f) => f.trim());
+    // The backend refuses every format to a device with none: never a default.
+    if (list.every((f) => f === "")) {
+        throw usageError(`--${name} must name at least one format (e.g. auth): a device with none is refused every request`);
+    }
     if (list.some((f) => !FORMATS.includes(f))) {
         throw usageError(`--${name} must be a comma-separated list of: ${FORMATS.join(", ")} (e.g. auth, or passphrase,raw,auth)`);
     }
@@ -134,4 +146,4 @@ function jsonObject(text, name) {
     return value;
 }
 
-module.exports = { FORMATS, CIPHER_FORMATS, parse, integer, oneOf, format, formatList, required, jsonOrText, jsonObject };
+module.exports = { FORMATS, LEGACY_FORMATS, CIPHER_FORMATS, legacyFormats, parse, integer, oneOf, format, formatList, required, jsonOrText, jsonObject };

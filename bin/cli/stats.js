@@ -10,9 +10,14 @@ function percentile(values, p) {
 }
 
 function tally(results) {
-    const counts = { sent: results.length, acknowledged: 0, rejected: 0, failed: 0, lost: 0, codes: {} };
+    const counts = { sent: results.length, acknowledged: 0, rejected: 0, failed: 0, lost: 0, codes: {}, resynced: 0 };
     for (const r of results) {
         counts[r.outcome]++;
+        // Refusals whose sealed SEQN moved the run's counter (auth format only).
+        if (r.resynced) {
+            counts.resynced++;
+            counts.resyncedTo = Math.max(counts.resyncedTo || 0, r.storedSeqn);
+        }
         if (r.code) { counts.codes[r.code] = (counts.codes[r.code] || 0) + 1; }
         if (r.lost) { counts.lost += r.lost; }
     }
@@ -47,6 +52,9 @@ function formatSummary(summary) {
     lines.push(counts);
     if (summary.sent > 0) {
         lines.push(`SEQN ${summary.firstSeqn}..${summary.lastSeqn}, lost ${summary.lost} (SEQN gaps the backend reported)`);
+        if (summary.resynced) {
+            lines.push(`resynchronised by ${summary.resynced} sealed refusal(s): carried on above the stored SEQN ${summary.resyncedTo}`);
+        }
         lines.push(`latency p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms, ${summary.sent} in ${(summary.elapsedMs / 1000).toFixed(2)} s`);
     }
     return lines.join("\n");

@@ -69,6 +69,59 @@ async function storedSeqn(db, id) {
     return found.length ? found[0].deviceSQN : undefined;
 }
 
+async function storedFormats(db, id) {
+    const found = await backend.query(db, "SELECT deviceFormats FROM Devices WHERE deviceID = ?", [id]);
+    return found.length ? found[0].deviceFormats : undefined;
+}
+
+/** The kind letter and header SEQN of an {"auth"} body's message (docs/auth-v2.md, "Message"). */
+function authHeader(bodyText) {
+    const bytes = Buffer.from(JSON.parse(bodyText).auth, "base64");
+    return { kind: String.fromCharCode(bytes[1]), seqn: Number(bytes.readBigUInt64BE(2)) };
+}
+
+/** An HTTP server on a free loopback port; `handle(req, body, res)` answers. */
+async function server(handle) {
+    const requests = [];
+    const http_ = http.createServer(function (req, res) {
+        const chunks = [];
+        req.on("data", (c) => chunks.push(c));
+        req.on("end", function () {
+            const body = Buffer.concat(chunks).toString("utf8");
+            requests.push({ method: req.method, path: req.url, body });
+            handle(req, body, res);
+        });
+    });
+    await new Promise((resolve) => http_.listen(0, "127.0.0.1", resolve));
+    return {
+        url: `http://127.0.0.1:${http_.address().port}`,
+        requests,
+        close: () => new Promise((resolve) => http_.close(resolve))
+    };
+}
+
+/** A proxy in front of the backend that records every request it forwards. */
+function recordingProxy(target) {
+    return server(function (req, body, res) {
+        const upstream = http.request(new URL(req.url, target), { method: req.method, headers: req.headers }, function (reply) {
+            res.writeHead(reply.statusCode, reply.headers);
+            reply.pipe(res);
+        });
+        upstream.on("error", function () { res.statusCode = 502; res.end(); });
+        upstream.end(body);
+    });
+}
+
+/** A fake backend that answers every request with status and text. */
+function fakeBackend(answer) {
+    return server(function (req, body, res) {
+        const { status, text } = answer(req, body);
+        res.statusCode = status;
+        res.setHeader("content-type", "application/json");
+        res.end(text);
+    });
+}
+
 describe("wsn-crypto CLI", function () {
     this.timeout(120000);
 
@@ -93,11 +146,24 @@ describe("wsn-crypto CLI", function () {
 
     describe("help and arguments", function () {
         it("prints --help for every command, and exits 0", async function () {
+            const helps = {};
             for (const command of COMMANDS) {
                 const result = await cli([command, "--help"]);
                 result.status.should.equal(0, command);
                 result.stdout.should.startWith(`Usage: wsn-crypto ${command}`);
+                // Version 1's reset challenges and nonce GETs are gone.
+                result.stdout.should.not.match(/\?nonce|--challenge|bad_challenge/, command);
+                helps[command] = result.stdout;
             }
+            helps.provision.should.match(/default: auth, the authenticated format only/);
+            helps.provision.should.match(/An empty list is refused/);
+            helps.list.should.match(/\(legacy: passphrase,raw\)/);
+            helps.list.should.match(/none \(locked out\)/);
+            helps.seal.should.match(/--kind K/);
+            helps.seal.should.match(/query +POST \/wsn\/:id/);
+            helps.open.should.match(/--request-body REQUEST/);
+            helps.send.should.match(/auth \(default\)/);
+            helps.resync.should.match(/auth \(default\) or passphrase; raw is always refused/);
             const overview = await cli(["--help"]);
             overview.status.should.equal(0);
             for (const command of COMMANDS) { overview.stdout.should.containEql(command); }
@@ -112,6 +178,8 @@ describe("wsn-crypto CLI", function () {
                 [["send", "--id", "X", "--key", "K", "--format", "base64"], /--format must be one of: passphrase, raw/],
                 [["send", "--id", "X", "--key", "K", "--url", "ftp://127.0.0.1/"], /--url must be an absolute http/],
                 [["send", "--id", "X", "--key", "not-hex", "--format", "raw"], /raw format needs a key of 32, 48 or 64 hex digits/],
+                // send speaks auth unless told otherwise.
+                [["send", "--id", "X", "--key", "not-hex"], /auth format needs a key of 32, 48 or 64 hex digits/],
                 [["send", "--key", "K"], /--id is required/],
                 [["send", "--id", "X"], /a key is required/],
                 [["provision", "--db", path.join(os.tmpdir(), "never.db"), "--key", "XYZ"], /--key must be 32, 48 or 64 hex digits/],
@@ -123,6 +191,17 @@ describe("wsn-crypto CLI", function () {
                 [["seal", "--key", "passphrase", "--format", "auth", "--id", "X", "--seqn", "1"], /auth format needs a key of 32, 48 or 64 hex digits/],
                 [["encrypt", "--key", "K", "--format", "auth", "x"], /--format must be one of: passphrase, raw \(/],
                 [["provision", "--db", path.join(os.tmpdir(), "never.db"), "--formats", "auth,aead"], /--formats must be a comma-separated list of: passphrase, raw, auth/],
+                // An empty list would lock the device out: never read as "every format".
+                [["provision", "--db", path.join(os.tmpdir(), "never.db"), "--formats", ""], /--formats must name at least one format/],
+                [["provision", "--db", path.join(os.tmpdir(), "never.db"), "--formats=,"], /--formats must name at least one format/],
+                [["seal", "--key", "K", "--kind", "query", "{}"], /--kind goes with --format auth/],
+                [["seal", "--key", "2B7E151628AED2A6ABF7158809CF4F3C", "--format", "auth", "--id", "X", "--kind", "probe"], /--kind must be one of: query, reset, data/],
+                [["seal", "--key", "2B7E151628AED2A6ABF7158809CF4F3C", "--format", "auth", "--id", "X", "--kind", "data", "--seqn", "1"], /a data message needs a data object/],
+                [["seal", "--key", "2B7E151628AED2A6ABF7158809CF4F3C", "--format", "auth", "--id", "X", "--kind", "reset", '{"data":{"value":1},"SEQN":1}'], /a reset carries no data/],
+                [["seal", "--key", "2B7E151628AED2A6ABF7158809CF4F3C", "--format", "auth", "--id", "X", "--kind", "reset", "{}"], /a reset needs its SEQN/],
+                [["open", "--key", "K", "--id", "X", "--request-body", "{}", "x"], /--request-body must be an authenticated request body/],
+                [["open", "--key", "K", "--id", "X", "--request-body", path.join(os.tmpdir(), "no-such-request.json"), "x"], /--request-body must be .* or a file holding it; no such file/],
+                [["resync", "--id", "X", "--key", "2B7E151628AED2A6ABF7158809CF4F3C", "--seqn", "1", "--format", "base64"], /--format must be one of: passphrase, raw, auth/],
                 [["resync", "--id", "X", "--key", "2B7E151628AED2A6ABF7158809CF4F3C"], /--seqn is required/],
                 [["open", "--key", "K", "--direction", "sideways", "x"], /--direction must be one of: request, reply/]
             ];
@@ -132,6 +211,7 @@ describe("wsn-crypto CLI", function () {
                 result.stderr.should.match(pattern);
                 result.stdout.should.equal("");
             }
+            fs.existsSync(path.join(os.tmpdir(), "never.db")).should.be.false();
         });
     });
 
@@ -146,16 +226,41 @@ describe("wsn-crypto CLI", function () {
             result.stdout.split(key).length.should.equal(2, "the key is printed once");
             result.stdout.should.match(/^device 0012$/m);
             const tables = await backend.query(fresh, "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') ORDER BY name");
-            tables.map((t) => t.name).should.eql(["Challenges", "Data", "Data_advances_deviceSQN", "Devices", "Devices_SEQN_withdraws_challenge"]);
+            tables.map((t) => t.name).should.eql(["Data", "Data_advances_deviceSQN", "Devices"]);
             // The id stays text: "0012" must not become 12.
-            (await backend.query(fresh, "SELECT deviceID, deviceKey, deviceSQN FROM Devices")).should.eql([
-                { deviceID: "0012", deviceKey: key, deviceSQN: 0 }
+            (await backend.query(fresh, "SELECT deviceID, deviceKey, deviceSQN, deviceFormats FROM Devices")).should.eql([
+                { deviceID: "0012", deviceKey: key, deviceSQN: 0, deviceFormats: "auth" }
             ]);
+            result.stderr.should.match(/, formats auth;/);
+            result.stderr.should.not.match(/warning/);
 
             const second = await provision(fresh, []);
             second.id.should.match(/^[0-9A-F]{6}$/);
             second.key.should.match(HEX_KEY_128);
             second.key.should.not.equal(key);
+        });
+
+        it("provision without --formats gives auth only, even where the column's default is every format", async function () {
+            const device = await provision(db, ["--id", "DEFAULT"]);
+            device.formats.should.equal("auth");
+            (await storedFormats(db, "DEFAULT")).should.equal("auth");
+
+            // A database upgraded from before per-device formats has 'passphrase,raw,auth' as the
+            // column's default: provision writes auth out instead of leaving it to the table.
+            const upgraded = path.join(tmp, "upgraded.db");
+            fs.writeFileSync(upgraded, "");   // an empty file is an empty SQLite database
+            await backend.write(upgraded, "CREATE TABLE Devices (deviceID TEXT PRIMARY KEY NOT NULL, deviceKey TEXT NOT NULL, " +
+                "deviceSQN INTEGER NOT NULL DEFAULT 0, deviceFormats TEXT NOT NULL DEFAULT 'passphrase,raw,auth')");
+            const old = await provision(upgraded, ["--id", "OLDDB"]);
+            old.formats.should.equal("auth");
+            (await storedFormats(upgraded, "OLDDB")).should.equal("auth");
+
+            // --formats "" is refused before the database is touched.
+            const empty = await cli(["provision", "--db", db, "--id", "EMPTY", "--formats", ""]);
+            empty.status.should.equal(2);
+            empty.stderr.should.match(/--formats must name at least one format \(e\.g\. auth\): a device with none is refused every request/);
+            empty.stdout.should.equal("");
+            (await storedFormats(db, "EMPTY") === undefined).should.be.true();
         });
 
         it("refuses to overwrite an existing device without --rotate, and keeps its key", async function () {
@@ -176,10 +281,13 @@ describe("wsn-crypto CLI", function () {
             const rotated = await provision(db, ["--id", "ROTATE", "--rotate"]);
             rotated.key.should.not.equal(device.key);
             rotated.seqn.should.equal(3);
+            // Without --formats a rotation keeps the device's formats.
+            rotated.formats.should.equal("auth");
             (await storedSeqn(db, "ROTATE")).should.equal(3);
             const old = await cli(["send", "--url", url, "--id", "ROTATE"], { env: { WSN_KEY: device.key } });
             old.status.should.equal(1);
-            old.stderr.should.match(/wrong key/);
+            old.stderr.should.match(/wrong key for device ROTATE: the backend cannot verify the SEQN query \(400 cannot_decrypt\)/);
+            old.stdout.should.equal("");
 
             const missing = await cli(["provision", "--db", db, "--id", "NOSUCH", "--rotate"]);
             missing.status.should.equal(1);
@@ -191,17 +299,47 @@ describe("wsn-crypto CLI", function () {
             const text = await cli(["list", "--db", db]);
             text.status.should.equal(0, text.stderr);
             text.stdout.should.match(/^DEVICE +SEQN +ROWS +LAST DATA +FORMATS$/m);
-            text.stdout.should.match(/^LISTED +0 +0 +- +passphrase,raw,auth$/m);
+            text.stdout.should.match(/^LISTED +0 +0 +- +auth$/m);
             text.stdout.should.not.containEql(device.key);
             const json = await cli(["list", "--db", db, "--json"]);
             json.status.should.equal(0, json.stderr);
             const listed = JSON.parse(json.stdout).find((d) => d.id === "LISTED");
-            listed.should.eql({ id: "LISTED", seqn: 0, rows: 0, lastData: null, formats: "passphrase,raw,auth" });
+            listed.should.eql({ id: "LISTED", seqn: 0, rows: 0, lastData: null, formats: "auth" });
 
             const missing = await cli(["list", "--db", path.join(tmp, "typo.db")]);
             missing.status.should.equal(1);
             missing.stderr.should.match(/there is no database at/);
             fs.existsSync(path.join(tmp, "typo.db")).should.be.false();
+        });
+
+        it("provision warns in one line what legacy formats cost; list flags them and a locked-out device", async function () {
+            const legacy = await cli(["provision", "--db", db, "--id", "LEGACY", "--formats", "passphrase,raw,auth", "--json"]);
+            legacy.status.should.equal(0, legacy.stderr);
+            knownKeys.add(JSON.parse(legacy.stdout).key);
+            JSON.parse(legacy.stdout).formats.should.equal("passphrase,raw,auth");
+            const warnings = legacy.stderr.split("\n").filter((line) => /warning/.test(line));
+            warnings.length.should.equal(1);
+            warnings[0].should.match(/^wsn-crypto provision: warning: device LEGACY may use the legacy formats passphrase and raw, which are unauthenticated \(malleable AES-CBC; a recorded GET reply can be replayed to a rebooted device\); raw cannot reset its SEQN; use --formats auth/);
+            const passphraseOnly = await cli(["provision", "--db", db, "--id", "LEGACY2", "--formats", "passphrase,auth"]);
+            passphraseOnly.status.should.equal(0, passphraseOnly.stderr);
+            knownKeys.add(passphraseOnly.stdout.match(/^key +([0-9A-F]+)$/m)[1]);
+            passphraseOnly.stderr.should.match(/warning: device LEGACY2 may use the legacy format passphrase, which is unauthenticated/);
+            passphraseOnly.stderr.should.not.match(/raw cannot reset/);
+            await provision(db, ["--id", "MODERN"]);
+            // Locked out: written by hand, as an operator might (the CLI refuses to).
+            await backend.write(db, "INSERT INTO Devices (deviceID, deviceKey, deviceSQN, deviceFormats) VALUES ('LOCKED', ?, 0, '')", ["00112233445566778899AABBCCDDEEFF"]);
+            knownKeys.add("00112233445566778899AABBCCDDEEFF");
+
+            const text = await cli(["list", "--db", db]);
+            text.status.should.equal(0, text.stderr);
+            text.stdout.should.match(/^LEGACY +0 +0 +- +passphrase,raw,auth \(legacy: passphrase,raw\)$/m);
+            text.stdout.should.match(/^LEGACY2 +0 +0 +- +passphrase,auth \(legacy: passphrase\)$/m);
+            text.stdout.should.match(/^LOCKED +0 +0 +- +none \(locked out\)$/m);
+            text.stdout.should.match(/^MODERN +0 +0 +- +auth$/m);
+            // The machine-readable list keeps the formats as stored.
+            const listed = JSON.parse((await cli(["list", "--db", db, "--json"])).stdout);
+            listed.find((d) => d.id === "LEGACY").formats.should.equal("passphrase,raw,auth");
+            listed.find((d) => d.id === "LOCKED").formats.should.equal("");
         });
 
         it("removes a device (keeping its rows unless --purge); removing it again fails", async function () {
@@ -259,12 +397,13 @@ describe("wsn-crypto CLI", function () {
         let device;
 
         before(async function () {
-            device = await provision(db, ["--id", "12FA"]);
+            // The demo device keeps the legacy formats, as the article's curl tests need.
+            device = await provision(db, ["--id", "12FA", "--formats", "passphrase,raw,auth"]);
         });
 
-        it("sends 50 values: every one is acknowledged and stored with its SEQN", async function () {
+        it("sends 50 values in the passphrase format: every one is acknowledged and stored with its SEQN", async function () {
             const values = Array.from({ length: 50 }, (_, i) => String(300 + i));
-            const result = await cli(["send", "--url", url, "--id", "12FA"].concat(values), { env: { WSN_KEY: device.key } });
+            const result = await cli(["send", "--url", url, "--id", "12FA", "--format", "passphrase"].concat(values), { env: { WSN_KEY: device.key } });
             result.status.should.equal(0, result.stderr);
             result.stdout.should.match(/^sent 50, acknowledged 50, rejected 0, failed 0$/m);
             result.stdout.should.match(/^SEQN 1\.\.50, lost 0/m);
@@ -288,8 +427,10 @@ describe("wsn-crypto CLI", function () {
             stored.map((r) => r.dataSEQN).should.eql([51, 52, 53, 54, 55]);
             stored.map((r) => r.dataValue).should.eql([-40, 21.5, -40, 21.5, -40]);
 
-            const fromDb = await cli(["send", "--url", url, "--db", db, "--id", "12FA", "--data", '{"t":21.5,"h":40}']);
+            // The key from the database; the format auth, send's default.
+            const fromDb = await cli(["send", "--url", url, "--db", db, "--id", "12FA", "--data", '{"t":21.5,"h":40}', "--json"]);
             fromDb.status.should.equal(0, fromDb.stderr);
+            JSON.parse(fromDb.stdout).should.containEql({ format: "auth", firstSeqn: 56, lastSeqn: 56, acknowledged: 1 });
             const last = (await rows(db, "12FA")).pop();
             last.dataSEQN.should.equal(56);
             JSON.parse(last.dataJSON).should.eql({ t: 21.5, h: 40 });
@@ -316,12 +457,13 @@ describe("wsn-crypto CLI", function () {
             (await storedSeqn(db, "12FA")).should.equal(56);
         });
 
-        it("reports replayed and stale SEQNs as rejected, and stores nothing", async function () {
+        it("reports replayed and stale SEQNs as rejected in a legacy format, and stores nothing", async function () {
             const before = await rows(db, "12FA");
-            const result = await cli(["send", "--url", url, "--id", "12FA", "--start", "55", "--count", "2", "--json"], { env: { WSN_KEY: device.key } });
+            const result = await cli(["send", "--url", url, "--id", "12FA", "--format", "passphrase", "--start", "55", "--count", "2", "--json"], { env: { WSN_KEY: device.key } });
             result.status.should.equal(1);
             const summary = JSON.parse(result.stdout);
-            summary.should.containEql({ sent: 2, acknowledged: 0, rejected: 2, failed: 0 });
+            // An unauthenticated refusal says nothing the device may trust: the SEQNs just count up.
+            summary.should.containEql({ sent: 2, acknowledged: 0, rejected: 2, failed: 0, resynced: 0, firstSeqn: 55, lastSeqn: 56 });
             summary.codes.should.eql({ stale: 1, replay: 1 });
             result.stderr.should.match(/2 message\(s\) refused with 409/);
             (await rows(db, "12FA")).should.eql(before);
@@ -358,7 +500,7 @@ describe("wsn-crypto CLI", function () {
 
         before(async function () {
             knownKeys.add(key);
-            device = await provision(db, ["--id", "CURL", "--key", key]);
+            device = await provision(db, ["--id", "CURL", "--key", key, "--formats", "passphrase,raw,auth"]);
         });
 
         it("seal makes the body a device posts; the backend stores it and open reads the ack", async function () {
@@ -427,14 +569,6 @@ describe("wsn-crypto CLI", function () {
     describe("the authenticated format (auth)", function () {
         let device;
 
-        /** The challenge of a fresh authenticated SEQN reply, read with the CLI's open. */
-        async function freshChallenge(id, key) {
-            const reply = await fetch(`${url}/wsn/${id}?nonce=test-${Date.now()}`);
-            const opened = await cli(["open", "--id", id, "--format", "auth"], { input: await reply.text(), env: { WSN_KEY: key } });
-            opened.status.should.equal(0, opened.stderr);
-            return JSON.parse(opened.stdout).challenge;
-        }
-
         before(async function () {
             device = await provision(db, ["--id", "AUTH", "--formats", "auth"]);
         });
@@ -448,9 +582,19 @@ describe("wsn-crypto CLI", function () {
 
         it("sends 20 values in the auth format: every one acknowledged with a valid tag and stored", async function () {
             const values = Array.from({ length: 20 }, (_, i) => String(i * 1.5));
-            const result = await cli(["send", "--url", url, "--id", "AUTH", "--format", "auth", "--json"].concat(values), { env: { WSN_KEY: device.key } });
+            const proxy = await recordingProxy(url);
+            let result;
+            try {
+                result = await cli(["send", "--url", proxy.url, "--id", "AUTH", "--format", "auth", "--json"].concat(values), { env: { WSN_KEY: device.key } });
+            } finally {
+                await proxy.close();
+            }
             result.status.should.equal(0, result.stderr);
             JSON.parse(result.stdout).should.containEql({ sent: 20, acknowledged: 20, rejected: 0, failed: 0, firstSeqn: 1, lastSeqn: 20, format: "auth" });
+            // One authenticated SEQN query (no GET, no nonce), then one data message per value.
+            proxy.requests.map((r) => `${r.method} ${r.path}`).should.eql(["POST /wsn/AUTH"].concat(values.map(() => "POST /data/AUTH")));
+            authHeader(proxy.requests[0].body).should.eql({ kind: "Q", seqn: 0 });
+            proxy.requests.slice(1).map((r) => authHeader(r.body)).should.eql(values.map((_, i) => ({ kind: "D", seqn: i + 1 })));
             const stored = await rows(db, "AUTH");
             stored.map((r) => r.dataSEQN).should.eql(Array.from({ length: 20 }, (_, i) => i + 1));
             stored.map((r) => r.dataValue).should.eql(values.map(Number));
@@ -459,11 +603,12 @@ describe("wsn-crypto CLI", function () {
 
         it("a legacy-format send to the auth-only device fails clearly and stores nothing", async function () {
             const before = await rows(db, "AUTH");
-            const viaGet = await cli(["send", "--url", url, "--id", "AUTH", "--count", "3"], { env: { WSN_KEY: device.key } });
-            viaGet.status.should.equal(1);
-            viaGet.stderr.should.match(/device AUTH may not use the passphrase format: the backend answered GET \/wsn\/AUTH in the authenticated format.*use --format auth/);
-            viaGet.stdout.should.equal("");
             for (const format of ["passphrase", "raw"]) {
+                // The legacy SEQN read (GET /wsn/:id) is refused: nothing is sent.
+                const viaGet = await cli(["send", "--url", url, "--id", "AUTH", "--format", format, "--count", "3"], { env: { WSN_KEY: device.key } });
+                viaGet.status.should.equal(1);
+                viaGet.stderr.should.match(new RegExp(`device AUTH may not use the ${format} format \\(403 format_not_allowed\\).*--format auth`));
+                viaGet.stdout.should.equal("");
                 const forced = await cli(["send", "--url", url, "--id", "AUTH", "--format", format, "--start", "21", "--count", "3"], { env: { WSN_KEY: device.key } });
                 forced.status.should.equal(1);
                 forced.stderr.should.match(new RegExp(`device AUTH may not use the ${format} format \\(403 format_not_allowed\\).*--format auth`));
@@ -473,33 +618,32 @@ describe("wsn-crypto CLI", function () {
             (await storedSeqn(db, "AUTH")).should.equal(20);
         });
 
-        it("resync sets the SEQN with a fresh challenge; a stale or spent challenge is refused", async function () {
-            const stale = await freshChallenge("AUTH", device.key);
-            // resync asks for its own challenge, which replaces the one above.
-            const first = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "100"], { env: { WSN_KEY: device.key } });
-            first.status.should.equal(0, first.stderr);
-            first.stdout.should.equal("device AUTH: SEQN 20 -> 100, acknowledged\n");
+        it("resync sets the SEQN with one authenticated reset; at or below the stored SEQN it is refused with the sealed SEQN", async function () {
+            const proxy = await recordingProxy(url);
+            try {
+                const first = await cli(["resync", "--url", proxy.url, "--id", "AUTH", "--seqn", "100"], { env: { WSN_KEY: device.key } });
+                first.status.should.equal(0, first.stderr);
+                first.stdout.should.equal("device AUTH: SEQN set to 100, acknowledged\n");
+                // One round trip: the reset, with kind and SEQN in its authenticated header.
+                proxy.requests.map((r) => `${r.method} ${r.path}`).should.eql(["POST /wsn/AUTH"]);
+                authHeader(proxy.requests[0].body).should.eql({ kind: "S", seqn: 100 });
+            } finally {
+                await proxy.close();
+            }
             (await storedSeqn(db, "AUTH")).should.equal(100);
 
-            const refused = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "200", "--challenge", stale], { env: { WSN_KEY: device.key } });
-            refused.status.should.equal(1);
-            refused.stderr.should.match(/refused the reset of device AUTH \(403 bad_challenge\)/);
-            refused.stdout.should.equal("");
-            (await storedSeqn(db, "AUTH")).should.equal(100);
+            const json = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "150", "--json"], { env: { WSN_KEY: device.key } });
+            json.status.should.equal(0, json.stderr);
+            JSON.parse(json.stdout).should.eql({ device: "AUTH", seqn: 150, format: "auth" });
 
-            // A challenge is good once: the second reset with it is refused.
-            const challenge = await freshChallenge("AUTH", device.key);
-            const once = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "150", "--challenge", challenge, "--json"], { env: { WSN_KEY: device.key } });
-            once.status.should.equal(0, once.stderr);
-            JSON.parse(once.stdout).should.eql({ device: "AUTH", previous: null, seqn: 150 });
-            const twice = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "160", "--challenge", challenge], { env: { WSN_KEY: device.key } });
-            twice.status.should.equal(1);
-            twice.stderr.should.match(/403 bad_challenge/);
-
-            // Resets only move forward.
-            const back = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "150"], { env: { WSN_KEY: device.key } });
+            // Resets only move forward; the sealed refusal says where the SEQN is.
+            const again = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "150"], { env: { WSN_KEY: device.key } });
+            again.status.should.equal(1);
+            again.stderr.should.match(/refused the reset of device AUTH to SEQN 150 \(409 replay\): its SEQN is already 150 \(sealed refusal\).*resync --seqn 151 or more/);
+            again.stdout.should.equal("");
+            const back = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "120"], { env: { WSN_KEY: device.key } });
             back.status.should.equal(1);
-            back.stderr.should.match(/refused the reset of device AUTH to SEQN 150 \(409 replay\)/);
+            back.stderr.should.match(/refused the reset of device AUTH to SEQN 120 \(409 stale\): its SEQN is already 150 \(sealed refusal\)/);
             (await storedSeqn(db, "AUTH")).should.equal(150);
 
             // Data carries on from the new SEQN.
@@ -508,58 +652,213 @@ describe("wsn-crypto CLI", function () {
             (await rows(db, "AUTH")).pop().dataSEQN.should.equal(151);
         });
 
-        it("does not trust an authenticated SEQN reply that echoes another nonce (a replayed one)", async function () {
-            const recorded = await (await fetch(`${url}/wsn/AUTH?nonce=recorded`)).text();
-            let posts = 0;
-            const replayer = http.createServer(function (req, res) {
-                if (req.method !== "GET") { posts++; }
-                res.setHeader("content-type", "application/json");
-                res.end(recorded);
-            });
-            await new Promise((resolve) => replayer.listen(0, "127.0.0.1", resolve));
+        it("regression: a recorded SEQN reply or ack is not trusted as the answer to a new request", async function () {
+            const stored = await storedSeqn(db, "AUTH");
+            // A real SEQN reply, to a query the CLI sealed: bound to that query's tag only.
+            const query = (await cli(["seal", "--format", "auth", "--id", "AUTH", "--kind", "query"], { env: { WSN_KEY: device.key } })).stdout.trim();
+            authHeader(query).should.eql({ kind: "Q", seqn: 0 });
+            const answered = await fetch(`${url}/wsn/AUTH`, { method: "POST", headers: { "content-type": "application/json" }, body: query });
+            answered.status.should.equal(200);
+            const recorded = await answered.text();
+            const replayer = await fakeBackend(() => ({ status: 200, text: recorded }));
             try {
-                const fake = `http://127.0.0.1:${replayer.address().port}`;
-                for (const args of [["send", "--format", "auth"], ["resync", "--seqn", "999"]]) {
-                    const result = await cli(args.concat(["--url", fake, "--id", "AUTH"]), { env: { WSN_KEY: device.key } });
-                    result.status.should.equal(1, args.join(" "));
-                    result.stderr.should.match(/answered with another nonce than the one sent: an old or replayed reply, not trusted/);
-                }
-                posts.should.equal(0);
+                const send = await cli(["send", "--url", replayer.url, "--id", "AUTH", "--format", "auth"], { env: { WSN_KEY: device.key } });
+                send.status.should.equal(1);
+                send.stderr.should.match(/answered a SEQN reply that does not verify as the answer to this query: .*not trusted/);
+                const resync = await cli(["resync", "--url", replayer.url, "--id", "AUTH", "--seqn", "999"], { env: { WSN_KEY: device.key } });
+                resync.status.should.equal(1);
+                resync.stderr.should.match(/acknowledgement that does not verify as the answer to this reset: the SEQN it stored is unknown/);
+                // Nothing went on to send data on the strength of the replayed reply.
+                replayer.requests.filter((r) => r.path.startsWith("/data/")).should.eql([]);
             } finally {
-                replayer.close();
+                await replayer.close();
             }
+            (await storedSeqn(db, "AUTH")).should.equal(stored);
         });
 
-        it("a wrong key fails clearly in the auth format, before anything is sent", async function () {
+        it("regression: a refusal without a valid sealed part, or sealed for another request, never moves the counter", async function () {
+            const wary = await provision(db, ["--id", "WARY"]);
+            (await cli(["resync", "--url", url, "--id", "WARY", "--seqn", "50"], { env: { WSN_KEY: wary.key } })).status.should.equal(0);
+            // A real sealed refusal, naming the stored SEQN 50, but to another request.
+            const old = (await cli(["seal", "--format", "auth", "--id", "WARY", "--seqn", "1", "--value", "1"], { env: { WSN_KEY: wary.key } })).stdout.trim();
+            const refused = await fetch(`${url}/data/WARY`, { method: "POST", headers: { "content-type": "application/json" }, body: old });
+            refused.status.should.equal(409);
+            const otherRequests = await refused.text();
+            JSON.parse(otherRequests).should.have.properties({ error: "stale" });
+            const answers = [
+                '{"error":"stale"}',
+                otherRequests,
+                JSON.stringify({ error: "stale", auth: Buffer.alloc(74, 7).toString("base64") })
+            ];
+            const fake = await fakeBackend(() => ({ status: 409, text: answers.shift() }));
+            let result;
+            try {
+                result = await cli(["send", "--url", fake.url, "--id", "WARY", "--format", "auth", "--start", "1", "--count", "3", "--json"], { env: { WSN_KEY: wary.key } });
+                // Had any been trusted, the next SEQN would have jumped to 51.
+                fake.requests.map((r) => authHeader(r.body)).should.eql([1, 2, 3].map((seqn) => ({ kind: "D", seqn })));
+            } finally {
+                await fake.close();
+            }
+            result.status.should.equal(1);
+            const summary = JSON.parse(result.stdout);
+            summary.should.containEql({ sent: 3, acknowledged: 0, rejected: 0, failed: 3, resynced: 0, firstSeqn: 1, lastSeqn: 3 });
+            summary.codes.should.eql({ unverified_refusal: 3 });
+
+            const plain = await fakeBackend(() => ({ status: 409, text: '{"error":"replay"}' }));
+            try {
+                const resync = await cli(["resync", "--url", plain.url, "--id", "WARY", "--seqn", "999"], { env: { WSN_KEY: wary.key } });
+                resync.status.should.equal(1);
+                resync.stderr.should.match(/answered the reset of device WARY with HTTP 409 replay but no valid sealed refusal for it: .*not trusted/);
+            } finally {
+                await plain.close();
+            }
+            (await storedSeqn(db, "WARY")).should.equal(50);
+            (await rows(db, "WARY")).should.eql([]);
+        });
+
+        it("a wrong key fails clearly in the auth format, and nothing is stored", async function () {
             const wrong = "0F1E2D3C4B5A69788796A5B4C3D2E1F0";
             knownKeys.add(wrong);
             const before = await rows(db, "AUTH");
-            for (const args of [["send", "--format", "auth"], ["resync", "--seqn", "999"]]) {
-                const result = await cli(args.concat(["--url", url, "--id", "AUTH"]), { env: { WSN_KEY: wrong } });
-                result.status.should.equal(1);
-                result.stderr.should.match(/wrong key for device AUTH: the backend's authenticated SEQN reply does not verify with it/);
-            }
+            const send = await cli(["send", "--url", url, "--id", "AUTH", "--format", "auth"], { env: { WSN_KEY: wrong } });
+            send.status.should.equal(1);
+            send.stderr.should.match(/wrong key for device AUTH: the backend cannot verify the SEQN query \(400 cannot_decrypt\)/);
+            send.stdout.should.equal("");
+            const forced = await cli(["send", "--url", url, "--id", "AUTH", "--start", "500", "--count", "3"], { env: { WSN_KEY: wrong } });
+            forced.status.should.equal(1);
+            forced.stderr.should.match(/wrong key for device AUTH: the backend cannot verify the message \(400 cannot_decrypt\)/);
+            forced.stdout.should.match(/^sent 1, acknowledged 0, rejected 0, failed 1 \(cannot_decrypt 1\)$/m);
+            const resync = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "999"], { env: { WSN_KEY: wrong } });
+            resync.status.should.equal(1);
+            resync.stderr.should.match(/wrong key for device AUTH: the backend cannot verify the reset \(400 cannot_decrypt\)/);
             (await rows(db, "AUTH")).should.eql(before);
             (await storedSeqn(db, "AUTH")).should.equal(151);
         });
 
-        it("seal --format auth --id makes a body the backend stores; open --format auth --id reads its ack", async function () {
+        it("send --format auth: a round trip that counts the SEQNs lost on the way", async function () {
+            const lossy = await provision(db, ["--id", "LOSSY"]);
+            // A device whose first messages never arrived: it starts at 5.
+            const first = await cli(["send", "--url", url, "--id", "LOSSY", "--start", "5", "--count", "3", "--json"], { env: { WSN_KEY: lossy.key } });
+            first.status.should.equal(0, first.stderr);
+            JSON.parse(first.stdout).should.containEql({ sent: 3, acknowledged: 3, rejected: 0, failed: 0, lost: 4, firstSeqn: 5, lastSeqn: 7, format: "auth" });
+            const text = await cli(["send", "--url", url, "--id", "LOSSY", "21.5", "22"], { env: { WSN_KEY: lossy.key } });
+            text.status.should.equal(0, text.stderr);
+            text.stdout.should.match(/^sent 2, acknowledged 2, rejected 0, failed 0$/m);
+            text.stdout.should.match(/^SEQN 8\.\.9, lost 0 /m);
+            (await backend.query(db, "SELECT dataSEQN, dataLost, dataValue FROM Data WHERE deviceID = 'LOSSY' ORDER BY dataSEQN")).should.eql([
+                { dataSEQN: 5, dataLost: 4, dataValue: 1 },
+                { dataSEQN: 6, dataLost: 0, dataValue: 2 },
+                { dataSEQN: 7, dataLost: 0, dataValue: 3 },
+                { dataSEQN: 8, dataLost: 0, dataValue: 21.5 },
+                { dataSEQN: 9, dataLost: 0, dataValue: 22 }
+            ]);
+        });
+
+        it("a sealed refusal resynchronises send in one round trip: the next message goes above its SEQN", async function () {
+            const behind = await provision(db, ["--id", "BEHIND"]);
+            const sent = await cli(["send", "--url", url, "--id", "BEHIND", "--count", "2"], { env: { WSN_KEY: behind.key } });
+            sent.status.should.equal(0, sent.stderr);
+            // Another client (the device before a reboot, say) moved the SEQN far ahead.
+            const moved = await cli(["resync", "--url", url, "--id", "BEHIND", "--seqn", "500"], { env: { WSN_KEY: behind.key } });
+            moved.status.should.equal(0, moved.stderr);
+
+            // A device that still counts from 3: the first message is refused (stale) with the
+            // sealed SEQN 500, and the next two go to 501 and 502 without a new query. The
+            // refused message is not sent again: it counts as rejected.
+            const proxy = await recordingProxy(url);
+            let result;
+            try {
+                result = await cli(["send", "--url", proxy.url, "--id", "BEHIND", "--start", "3", "--count", "3", "--json"], { env: { WSN_KEY: behind.key } });
+            } finally {
+                await proxy.close();
+            }
+            result.status.should.equal(1);
+            const summary = JSON.parse(result.stdout);
+            summary.should.containEql({ sent: 3, acknowledged: 2, rejected: 1, failed: 0, resynced: 1, resyncedTo: 500, firstSeqn: 3, lastSeqn: 502 });
+            summary.codes.should.eql({ stale: 1 });
+            result.stderr.should.match(/1 message\(s\) refused with 409.*the sealed refusals named the stored SEQN, and the run carried on above 500/);
+            proxy.requests.map((r) => `${r.method} ${r.path}`).should.eql(["POST /data/BEHIND", "POST /data/BEHIND", "POST /data/BEHIND"]);
+            proxy.requests.map((r) => authHeader(r.body).seqn).should.eql([3, 501, 502]);
+            (await rows(db, "BEHIND")).map((r) => r.dataSEQN).should.eql([1, 2, 501, 502]);
+            (await storedSeqn(db, "BEHIND")).should.equal(502);
+
+            // The same in text: the summary says so.
+            const text = await cli(["send", "--url", url, "--id", "BEHIND", "--start", "10", "--count", "2"], { env: { WSN_KEY: behind.key } });
+            text.status.should.equal(1);
+            text.stdout.should.match(/^sent 2, acknowledged 1, rejected 1, failed 0 \(stale 1\)$/m);
+            text.stdout.should.match(/^resynchronised by 1 sealed refusal\(s\): carried on above the stored SEQN 502$/m);
+            (await storedSeqn(db, "BEHIND")).should.equal(503);
+        });
+
+        it("resync in the passphrase format for a legacy device; a raw-format reset is refused with a clear message", async function () {
+            const legacy = await provision(db, ["--id", "OLDFW", "--formats", "passphrase,raw,auth"]);
+            const set = await cli(["resync", "--url", url, "--id", "OLDFW", "--seqn", "40", "--format", "passphrase", "--json"], { env: { WSN_KEY: legacy.key } });
+            set.status.should.equal(0, set.stderr);
+            JSON.parse(set.stdout).should.eql({ device: "OLDFW", seqn: 40, format: "passphrase" });
+            (await storedSeqn(db, "OLDFW")).should.equal(40);
+            const again = await cli(["resync", "--url", url, "--id", "OLDFW", "--seqn", "40", "--format", "passphrase"], { env: { WSN_KEY: legacy.key } });
+            again.status.should.equal(1);
+            again.stderr.should.match(/refused the reset of device OLDFW to SEQN 40 \(409 replay\)/);
+
+            const raw = await cli(["resync", "--url", url, "--id", "OLDFW", "--seqn", "50", "--format", "raw"], { env: { WSN_KEY: legacy.key } });
+            raw.status.should.equal(1);
+            raw.stdout.should.equal("");
+            raw.stderr.split("\n").filter(Boolean).length.should.equal(1);
+            raw.stderr.should.match(/^wsn-crypto resync: the backend refuses SEQN resets in the raw format \(403 format_not_allowed\).*reset with --format auth \(or --format passphrase for a legacy device\)\n$/);
+            (await storedSeqn(db, "OLDFW")).should.equal(40);
+
+            // The auth reset works for it too, and moves on from there.
+            const auth = await cli(["resync", "--url", url, "--id", "OLDFW", "--seqn", "60"], { env: { WSN_KEY: legacy.key } });
+            auth.status.should.equal(0, auth.stderr);
+            (await storedSeqn(db, "OLDFW")).should.equal(60);
+            // A passphrase reset to an auth-only device: 403, said so.
+            const stored = await storedSeqn(db, "AUTH");
+            const authOnly = await cli(["resync", "--url", url, "--id", "AUTH", "--seqn", "900", "--format", "passphrase"], { env: { WSN_KEY: device.key } });
+            authOnly.status.should.equal(1);
+            authOnly.stderr.should.match(/device AUTH may not use the passphrase format \(403 format_not_allowed\)/);
+            (await storedSeqn(db, "AUTH")).should.equal(stored);
+        });
+
+        it("seal --format auth --id makes a body the backend stores; open --request-body reads its ack and refusal", async function () {
             const sealed = await cli(["seal", "--format", "auth", "--id", "AUTH", "--seqn", "160", "--value", "300"], { env: { WSN_KEY: device.key } });
             sealed.status.should.equal(0, sealed.stderr);
             const body = sealed.stdout.trim();
             body.should.match(/^\{"auth":"[A-Za-z0-9+/=]+"\}$/);
+            // --value makes it a data message, by default.
+            authHeader(body).should.eql({ kind: "D", seqn: 160 });
             const reply = await fetch(`${url}/data/AUTH`, { method: "POST", headers: { "content-type": "application/json" }, body });
             reply.status.should.equal(200);
             const ack = await reply.text();
-            const opened = await cli(["open", "--id", "AUTH", "--format", "auth"], { input: ack, env: { WSN_KEY: device.key } });
+            const opened = await cli(["open", "--id", "AUTH", "--format", "auth", "--request-body", body], { input: ack, env: { WSN_KEY: device.key } });
             opened.status.should.equal(0, opened.stderr);
             JSON.parse(opened.stdout).should.eql({ SEQN: 160, ack: true, lost: 8 });
             (await rows(db, "AUTH")).pop().should.containEql({ dataSEQN: 160, dataValue: 300 });
 
+            // The request body from a file works too.
+            const file = path.join(tmp, "request.json");
+            fs.writeFileSync(file, sealed.stdout);
+            const fromFile = await cli(["open", "--id", "AUTH", "--request-body", file, ack], { env: { WSN_KEY: device.key } });
+            JSON.parse(fromFile.stdout).should.eql({ SEQN: 160, ack: true, lost: 8 });
+            // A reply opens only for its request.
+            const noRequest = await cli(["open", "--id", "AUTH", ack], { env: { WSN_KEY: device.key } });
+            noRequest.status.should.equal(1);
+            noRequest.stderr.should.match(/bound to the request it answers: give that request's body with --request-body/);
+            const other = (await cli(["seal", "--format", "auth", "--id", "AUTH", "--seqn", "160", "--value", "300"], { env: { WSN_KEY: device.key } })).stdout.trim();
+            const otherRequest = await cli(["open", "--id", "AUTH", "--request-body", other, ack], { env: { WSN_KEY: device.key } });
+            otherRequest.status.should.equal(1);
+            otherRequest.stderr.should.match(/cannot open: .*a reply to another request than --request-body/);
+
+            // Sent again: refused, and the sealed part of the refusal opens for this request.
+            const again = await fetch(`${url}/data/AUTH`, { method: "POST", headers: { "content-type": "application/json" }, body });
+            again.status.should.equal(409);
+            const refusal = await cli(["open", "--id", "AUTH", "--request-body", body], { input: await again.text(), env: { WSN_KEY: device.key } });
+            refusal.status.should.equal(0, refusal.stderr);
+            JSON.parse(refusal.stdout).should.eql({ error: "replay", SEQN: 160 });
+
             // The request opens as a request only, and only for its device.
             const request = await cli(["open", "--id", "AUTH", body], { env: { WSN_KEY: device.key } });
             JSON.parse(request.stdout).should.eql({ data: { value: 300 }, SEQN: 160 });
-            for (const args of [["--id", "AUTX"], ["--id", "AUTH", "--direction", "reply"]]) {
+            for (const args of [["--id", "AUTX"], ["--id", "AUTH", "--direction", "reply", "--request-body", other]]) {
                 const refused = await cli(["open"].concat(args, [body]), { env: { WSN_KEY: device.key } });
                 refused.status.should.equal(1);
                 refused.stderr.should.match(/cannot open: wrong key, device id or direction/);
@@ -573,6 +872,34 @@ describe("wsn-crypto CLI", function () {
             const legacy = await cli(["open", "--format", "auth", (await cli(["seal", "--seqn", "1"], { env: { WSN_KEY: device.key } })).stdout], { env: { WSN_KEY: device.key } });
             legacy.status.should.equal(1);
             legacy.stderr.should.match(/not in the auth format/);
+        });
+
+        it("seal --kind query and a reset by seal: the curl way, each reply opened with its request", async function () {
+            const query = await cli(["seal", "--format", "auth", "--id", "AUTH", "--kind", "query", "--curl", `${url}/wsn/AUTH`], { env: { WSN_KEY: device.key } });
+            query.status.should.equal(0, query.stderr);
+            const match = query.stdout.match(/^curl -sS -H 'content-type: application\/json' -d '(\{"auth":"[^']+"\})' '(http:\/\/127\.0\.0\.1:\d+\/wsn\/AUTH)'\n$/);
+            should.exist(match, query.stdout);
+            authHeader(match[1]).should.eql({ kind: "Q", seqn: 0 });
+            const seqnReply = await fetch(match[2], { method: "POST", headers: { "content-type": "application/json" }, body: match[1] });
+            seqnReply.status.should.equal(200);
+            const stored = await storedSeqn(db, "AUTH");
+            const seqn = await cli(["open", "--id", "AUTH", "--request-body", match[1]], { input: await seqnReply.text(), env: { WSN_KEY: device.key } });
+            JSON.parse(seqn.stdout).should.eql({ SEQN: stored });
+
+            // --seqn alone seals a reset.
+            const target = stored + 10;
+            const reset = (await cli(["seal", "--format", "auth", "--id", "AUTH", "--seqn", String(target)], { env: { WSN_KEY: device.key } })).stdout.trim();
+            authHeader(reset).should.eql({ kind: "S", seqn: target });
+            const ack = await fetch(`${url}/wsn/AUTH`, { method: "POST", headers: { "content-type": "application/json" }, body: reset });
+            ack.status.should.equal(200);
+            const opened = await cli(["open", "--id", "AUTH", "--request-body", reset], { input: await ack.text(), env: { WSN_KEY: device.key } });
+            JSON.parse(opened.stdout).should.eql({ SEQN: target, ack: true });
+            (await storedSeqn(db, "AUTH")).should.equal(target);
+            // A data message posted to the reset endpoint: the backend refuses its kind.
+            const data = (await cli(["seal", "--format", "auth", "--id", "AUTH", "--kind", "data", "--seqn", String(target + 1), "--value", "1"], { env: { WSN_KEY: device.key } })).stdout.trim();
+            const wrongKind = await fetch(`${url}/wsn/AUTH`, { method: "POST", headers: { "content-type": "application/json" }, body: data });
+            wrongKind.status.should.equal(400);
+            JSON.parse(await wrongKind.text()).error.should.equal("wrong_kind");
         });
     });
 });

@@ -1,15 +1,26 @@
 "use strict";
 
-const { parse, required } = require("../options.js");
+const { parse, required, legacyFormats } = require("../options.js");
 const { listDevices } = require("../devices.js");
 const { withDatabase } = require("../sqlite.js");
 const { out, note, json } = require("../output.js");
 
 const NUMERIC = new Set([1, 2]);
 
+/**
+ * The FORMATS cell: the list as stored, with the legacy formats in it named
+ * (they are unauthenticated); an empty list refuses the device everything.
+ */
+function formatsCell(formats) {
+    if (formats === null || formats === undefined) { return "-"; }
+    if (formats.split(",").every((f) => f.trim() === "")) { return "none (locked out)"; }
+    const legacy = legacyFormats(formats);
+    return legacy.length ? `${formats} (legacy: ${legacy.join(",")})` : formats;
+}
+
 function table(rows) {
     const header = ["DEVICE", "SEQN", "ROWS", "LAST DATA", "FORMATS"];
-    const cells = rows.map((r) => [r.id, String(r.seqn), String(r.rows), r.lastData || "-", r.formats || "-"]);
+    const cells = rows.map((r) => [r.id, String(r.seqn), String(r.rows), r.lastData || "-", formatsCell(r.formats)]);
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
     const line = (c) => c.map((cell, i) => (NUMERIC.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ").trimEnd();
     return [line(header)].concat(cells.map(line)).join("\n");
@@ -21,13 +32,20 @@ module.exports = {
     usage: `Usage: wsn-crypto list --db FILE [--json]
 
 Lists the devices in the database with their stored SEQN, the number of
-data rows, the date of the last one and the wire formats each may use
-("auth" alone: only the authenticated format; "-" for a database made
-before per-device formats). Keys are never shown (they are not even read).
+data rows, the date of the last one and the wire formats each may use:
+  auth                                       the authenticated format only
+  passphrase,raw,auth (legacy: passphrase,raw)
+                                             also unauthenticated formats
+  none (locked out)                          an empty list: the backend
+                                             refuses the device everything
+  -                                          a database made before
+                                             per-device formats
+Keys are never shown (they are not even read).
 
 Options:
   --db FILE     the database file (required)
-  --json        print the list as JSON
+  --json        print the list as JSON, formats as stored (a comma-separated
+                string, "" for none, null before per-device formats)
   -h, --help    show this help`,
     options: {
         db: { type: "string" },

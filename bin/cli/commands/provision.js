@@ -1,7 +1,7 @@
 "use strict";
 
 const path = require("path");
-const { integer, required, parse, formatList } = require("../options.js");
+const { integer, required, parse, formatList, legacyFormats } = require("../options.js");
 const { KEY_BITS, generateKey, generateId, checkDeviceKey, checkId } = require("../keys.js");
 const { createSchema, addDevice, rotateKey, exists } = require("../devices.js");
 const { withDatabase } = require("../sqlite.js");
@@ -9,6 +9,21 @@ const { CliError, usageError } = require("../errors.js");
 const { out, note, json } = require("../output.js");
 
 const GENERATED_ID_ATTEMPTS = 10;
+// What a new device may use unless --formats says otherwise. Written out, not
+// left to the column's default: a database upgraded from before per-device
+// formats has 'passphrase,raw,auth' there.
+const DEFAULT_FORMATS = "auth";
+
+/** The one-line warning for a device given legacy formats: what they cost. */
+function legacyWarning(id, formats) {
+    const legacy = legacyFormats(formats);
+    if (legacy.length === 0) { return undefined; }
+    const which = legacy.length > 1 ? `the legacy formats ${legacy.join(" and ")}, which are` : `the legacy format ${legacy[0]}, which is`;
+    return `wsn-crypto provision: warning: device ${id} may use ${which} unauthenticated ` +
+        "(malleable AES-CBC; a recorded GET reply can be replayed to a rebooted device)" +
+        (legacy.includes("raw") ? "; raw cannot reset its SEQN" : "") +
+        "; use --formats auth once its firmware speaks the authenticated format";
+}
 
 module.exports = {
     name: "provision",
@@ -28,20 +43,21 @@ Options:
                 (default: a fresh random key from the OS's secure generator)
   --bits N      size of a generated key: 128 (default), 192 or 256
   --formats LIST
-                the wire formats the device may use, comma-separated:
-                auth for a device that speaks only the authenticated
-                format (the backend then refuses the others with 403),
-                or e.g. passphrase,raw,auth (default: the table's
-                default, every format)
-  --rotate      give an existing device a new key (and --formats, if
-                given); its SEQN stays, so messages made with the old key
-                can never be replayed
+                the wire formats the device may use, comma-separated
+                (default: auth, the authenticated format only; the backend
+                refuses the others with 403). The legacy formats are an
+                explicit opt-in, e.g. passphrase,raw,auth for firmware that
+                cannot be updated; they are unauthenticated, and a warning
+                says what that costs. An empty list is refused.
+  --rotate      give an existing device a new key (and new --formats, if
+                given; else it keeps its formats); its SEQN stays, so
+                messages made with the old key can never be replayed
   --json        print {"id", "key", "seqn", "formats"} as JSON
   -h, --help    show this help
 
 Examples:
-  wsn-crypto provision --db ~/.node-red/wsn.db --id 12FA
-  wsn-crypto provision --db ~/.node-red/wsn.db --id 7F3A --formats auth`,
+  wsn-crypto provision --db ~/.node-red/wsn.db --id 7F3A
+  wsn-crypto provision --db ~/.node-red/wsn.db --id 12FA --formats passphrase,raw,auth`,
     options: {
         db: { type: "string" },
         id: { type: "string" },
@@ -63,7 +79,9 @@ Examples:
         if (!KEY_BITS.includes(bits)) { throw usageError("--bits must be 128, 192 or 256"); }
         if (values.rotate && values.id === undefined) { throw usageError("--rotate needs the --id of the device"); }
         const key = values.key !== undefined ? checkDeviceKey(values.key) : generateKey(bits);
-        const formats = values.formats !== undefined ? formatList(values.formats, "formats") : undefined;
+        const given = values.formats !== undefined ? formatList(values.formats, "formats") : undefined;
+        // A rotation keeps the device's formats unless new ones are given.
+        const formats = given !== undefined || values.rotate ? given : DEFAULT_FORMATS;
         let id = values.id !== undefined ? checkId(values.id) : undefined;
 
         const state = await withDatabase(db, "create", async function (database) {
@@ -86,6 +104,8 @@ Examples:
             out(`device ${id}`);
             out(`key    ${key}`);
         }
+        const warning = given !== undefined && legacyWarning(id, given);
+        if (warning) { note(warning); }
         const allowed = state.formats === null ? "" : `, formats ${state.formats}`;
         note(`${values.rotate ? "new key for" : "provisioned"} device ${id} in ${path.resolve(db)}, SEQN ${seqn}${allowed}; ` +
             "the key is shown only this once: store it on the device now.");

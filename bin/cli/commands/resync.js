@@ -1,49 +1,55 @@
 "use strict";
 
-const { parse, integer, required } = require("../options.js");
+const { parse, integer, required, format } = require("../options.js");
 const { checkId } = require("../keys.js");
 const { keyForDevice } = require("../devices.js");
-const { DEFAULT_URL, baseUrl, readChallenge, resetSeqn } = require("../device-client.js");
-const { CliError, usageError } = require("../errors.js");
+const { DEFAULT_URL, baseUrl, resetSeqn } = require("../device-client.js");
 const { out, json } = require("../output.js");
 
 module.exports = {
     name: "resync",
-    summary: "act as a device: set the backend's SEQN with the replay-proof reset (auth format)",
+    summary: "act as a device: move the backend's SEQN forward with a reset (auth format)",
     usage: `Usage: wsn-crypto resync --id ID [--key KEY | --db FILE] --seqn N [options]
 
 Sets the backend's SEQN for the device to N, as a device does after it
-lost track (the article's cases 2 and 3), in the authenticated format and
-so that the request cannot be replayed:
-  1. GET /wsn/:id?nonce=<fresh random>: the reply must carry a valid tag
-     and echo the nonce; it holds the stored SEQN and a reset challenge;
-  2. POST /wsn/:id with {"SEQN":N,"challenge":C}, sealed in the auth format;
-  3. the acknowledgement {"SEQN":N,"ack":true} must carry a valid tag.
-A challenge is good for one reset, within 60 s, and only while the SEQN
-stays where it was; the backend refuses any other with 403 bad_challenge.
-Resets only move the SEQN forward (409 otherwise).
+lost track (the article's cases 2 and 3). In the auth format (the default)
+this is one round trip:
+  1. POST /wsn/:id with a reset request, kind reset and SEQN N in its
+     authenticated header;
+  2. the answer must verify as the answer to that request: an ack naming N
+     (done), or a sealed refusal, which names the SEQN the backend stores.
+Resets only move the SEQN forward: N at or below the stored SEQN is refused
+with 409 (replay or stale), and the message says the stored SEQN when the
+refusal is sealed. There is no challenge: a captured reset replayed later
+names a SEQN that is no longer above the stored one.
+
+--format passphrase sends the article's reset, {"SEQN":N} encrypted with
+the passphrase (forward-only too, but unauthenticated), for a legacy device
+that may not use auth. The backend refuses resets in the raw format for
+every device (403): a raw reset's SEQN can be rewritten through its IV.
 
 Options:
   --url URL          the backend (default ${DEFAULT_URL})
   --id ID            the device id (required)
-  --key KEY          the device key, hex; or set the WSN_KEY environment variable
+  --key KEY          the device key (hex for auth); or set the WSN_KEY
+                     environment variable
   --db FILE          read the key from the backend's database instead
   --seqn N           the SEQN to set (required)
-  --challenge C      send this challenge instead of fetching a fresh one
-                     (to see an old or spent one refused)
+  --format F         auth (default) or passphrase; raw is always refused
   --timeout MS       give up on a request after MS milliseconds (default 10000)
-  --json             print {"device", "previous", "seqn"} as JSON
+  --json             print {"device", "seqn", "format"} as JSON
   -h, --help         show this help
 
-Example:
-  wsn-crypto resync --db wsn.db --id 7F3A --seqn 1000`,
+Examples:
+  wsn-crypto resync --db wsn.db --id 7F3A --seqn 1000
+  WSN_KEY=2B7E151628AED2A6ABF7158809CF4F3C wsn-crypto resync --id 12FA --seqn 500 --format passphrase`,
     options: {
         url: { type: "string" },
         id: { type: "string" },
         key: { type: "string" },
         db: { type: "string" },
         seqn: { type: "string" },
-        challenge: { type: "string" },
+        format: { type: "string" },
         timeout: { type: "string" },
         json: { type: "boolean" }
     },
@@ -56,27 +62,15 @@ Example:
         const seqn = integer(values, "seqn", { min: 0 });
         const base = baseUrl(values.url || DEFAULT_URL);
         const timeoutMs = integer(values, "timeout", { min: 1 }, 10000);
-        if (values.challenge === "") { throw usageError("--challenge must not be empty"); }
-        const key = await keyForDevice(values, id, "auth");
+        // raw is accepted here so that the backend's refusal is what the user sees.
+        const wireFormat = format(values, undefined, "auth");
+        const key = await keyForDevice(values, id, wireFormat);
 
-        const device = { base, id, key, format: "auth", timeoutMs };
-        let previous = null;
-        let challenge = values.challenge;
-        if (challenge === undefined) {
-            const read = await readChallenge(device);
-            if (read.challenge === undefined) {
-                throw new CliError(`the backend's authenticated SEQN reply for device ${id} carries no reset challenge`);
-            }
-            previous = read.seqn;
-            challenge = read.challenge;
-        }
-        await resetSeqn(device, seqn, challenge);
+        await resetSeqn({ base, id, key, format: wireFormat, timeoutMs }, seqn);
         if (values.json) {
-            json({ device: id, previous, seqn });
+            json({ device: id, seqn, format: wireFormat });
         } else {
-            out(previous === null
-                ? `device ${id}: SEQN set to ${seqn}, acknowledged`
-                : `device ${id}: SEQN ${previous} -> ${seqn}, acknowledged`);
+            out(`device ${id}: SEQN set to ${seqn}, acknowledged`);
         }
         return 0;
     }

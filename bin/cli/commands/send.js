@@ -33,26 +33,30 @@ module.exports = {
     summary: "act as a device: send encrypted data to a running backend and check the acks",
     usage: `Usage: wsn-crypto send --id ID [--key KEY | --db FILE] [options] [VALUE ...]
 
-Acts as a device against a running backend. Reads the device's SEQN
-(GET /wsn/:id), then sends {"data":{"value":V},"SEQN":n} to POST /data/:id
-with n counting up from the stored SEQN + 1, and checks that each encrypted
-acknowledgement decrypts with the key and names the SEQN sent. Prints a
-summary: sent, acknowledged, rejected, failed, latency p50/p99.
+Acts as a device against a running backend. Reads the device's stored SEQN,
+then sends {"data":{"value":V},"SEQN":n} to POST /data/:id with n counting
+up from the stored SEQN + 1, and checks each acknowledgement. Prints a
+summary: sent, acknowledged, rejected, failed, lost, latency p50/p99.
 
-In the auth format the SEQN is read with a fresh random nonce
-(GET /wsn/:id?nonce=N) and trusted only if the reply's tag holds and it
-echoes that nonce; every acknowledgement must carry a valid tag too.
+In the auth format (the default) the SEQN is read with an authenticated
+SEQN query (POST /wsn/:id), and every reply is trusted only if it verifies
+as the answer to the request just sent: a SEQN reply, or an ack naming the
+SEQN sent. A refusal (409 replay or stale) counts as rejected; its sealed
+part names the SEQN the backend stores, and the next message goes above it
+at once (no new query). A refusal without a valid sealed part is not
+trusted: it counts as failed (unverified_refusal) and moves nothing.
+The legacy formats read the SEQN with GET /wsn/:id and trust what decrypts.
 
 Options:
   --url URL          the backend (default ${DEFAULT_URL})
   --id ID            the device id (required)
   --key KEY          the device key; or set the WSN_KEY environment variable
   --db FILE          read the key from the backend's database instead
-  --format F         passphrase (default): body {"msg":"U2FsdGVkX1..."};
-                     raw: body {"iv","data"}, as the ESP8266 firmware sends;
-                     auth: body {"auth"}, the authenticated format (needs a
-                     hex key; the only one a device provisioned with
-                     --formats auth may use)
+  --format F         auth (default): body {"auth"}, the authenticated
+                     format (needs a hex key);
+                     passphrase: body {"msg":"U2FsdGVkX1..."} (legacy);
+                     raw: body {"iv","data"}, as the ESP8266 firmware sends
+                     (legacy)
   --count N          messages to send (default: the number of values, or 1)
   --value V          a value to send; repeat it, or list values after the
                      options. They are used in turn; numbers and JSON are
@@ -76,9 +80,10 @@ status: 0 when every message was acknowledged, 1 otherwise, 2 for bad
 arguments, 130 when interrupted.
 
 Examples:
-  WSN_KEY=2B7E151628AED2A6ABF7158809CF4F3C wsn-crypto send --id 12FA 300
-  wsn-crypto send --db wsn.db --id 12FA --count 50 --format raw
-  wsn-crypto send --db wsn.db --id 7F3A --count 20 --format auth`,
+  WSN_KEY=9C1E... wsn-crypto send --id 7F3A 300 -40 21.5
+  wsn-crypto send --db wsn.db --id 7F3A --count 20
+  WSN_KEY=2B7E151628AED2A6ABF7158809CF4F3C wsn-crypto send --id 12FA --format passphrase 300
+  wsn-crypto send --db wsn.db --id 12FA --count 50 --format raw`,
     options: {
         url: { type: "string" },
         id: { type: "string" },
@@ -100,7 +105,7 @@ Examples:
         const { values, positionals } = parse(this, argv);
         const id = checkId(required(values, "id", "the device id"));
         const base = baseUrl(values.url || DEFAULT_URL);
-        const wireFormat = format(values);
+        const wireFormat = format(values, undefined, "auth");
         const makeData = dataMaker(values, positionals);
         const givenValues = (values.value || []).length + positionals.length;
         const count = integer(values, "count", { min: 1 }, Math.max(givenValues, 1));
@@ -151,7 +156,8 @@ Examples:
         }
         if (summary.rejected > 0) {
             note(`${summary.rejected} message(s) refused with 409: the backend had already accepted that SEQN or a higher one` +
-                (concurrency > 1 ? " (with --concurrency above 1, requests overtake each other)" : ""));
+                (concurrency > 1 ? " (with --concurrency above 1, requests overtake each other)" : "") +
+                (summary.resynced > 0 ? `; the sealed refusals named the stored SEQN, and the run carried on above ${summary.resyncedTo}` : ""));
         }
         return summary.acknowledged === count ? 0 : 1;
     }
