@@ -9,7 +9,7 @@
 // only in the cipher. Every implementation must open every other one's output
 // before anything is timed.
 //
-// The authenticated format (auth v2, docs/auth-v2.md) has no inner base64:
+// The authenticated format (auth v2, README section The authenticated format) has no inner base64:
 // JSON text -> AES-128-CBC -> HMAC-SHA256 tag over the header (version, kind,
 // SEQN), the device id and the ciphertext, both keys derived from the device
 // key on every call. Its rows time a device's data message: sealed as kind

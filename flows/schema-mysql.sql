@@ -30,7 +30,7 @@ ALTER TABLE Devices ALTER COLUMN deviceFormats SET DEFAULT 'auth';
 
 -- Version 1 of the authenticated format kept reset challenges, written by
 -- unauthenticated requests (GET /wsn/:id?nonce=); version 2 needs none
--- (docs/auth-v2.md, "Why no reset challenge"). The procedures that read the
+-- (README section The authenticated format, "Why no reset challenge"). The procedures that read the
 -- table are replaced below.
 DROP TABLE IF EXISTS Challenges;
 

@@ -31,7 +31,7 @@ function isUnopenable(error) {
     return Boolean(error) && UNOPENABLE.has(error.code);
 }
 
-// The kinds of the authenticated format (docs/auth-v2.md, "Kinds"), by the
+// The kinds of the authenticated format (README section The authenticated format, Kinds), by the
 // byte that names them in the header.
 const REQUEST_KINDS = { 0x51: "query", 0x53: "reset", 0x44: "data" };
 const REPLY_KINDS = { 0x4E: "seqn", 0x41: "ack", 0x58: "refusal" };

@@ -1,5 +1,5 @@
 "use strict";
-// A device's side of the backend's HTTP protocol (docs/auth-v2.md):
+// A device's side of the backend's HTTP protocol (README section The authenticated format):
 //   auth:  POST /wsn/:id  a SEQN query, answered with the stored SEQN, or a
 //                         reset, answered with an ack;
 //          POST /data/:id a data message, answered with an ack

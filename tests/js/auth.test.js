@@ -1,5 +1,5 @@
 "use strict";
-// The authenticated format, version 2 (docs/auth-v2.md): the wasm module
+// The authenticated format, version 2 (README section The authenticated format): the wasm module
 // against the independent node:crypto implementation (helpers/auth-reference.js),
 // then a real Node-RED with the shipped SQLite flows, a device played with
 // that implementation: its requests made, and every reply opened and bound

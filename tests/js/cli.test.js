@@ -74,7 +74,7 @@ async function storedFormats(db, id) {
     return found.length ? found[0].deviceFormats : undefined;
 }
 
-/** The kind letter and header SEQN of an {"auth"} body's message (docs/auth-v2.md, "Message"). */
+/** The kind letter and header SEQN of an {"auth"} body's message (README section The authenticated format, "Message"). */
 function authHeader(bodyText) {
     const bytes = Buffer.from(JSON.parse(bodyText).auth, "base64");
     return { kind: String.fromCharCode(bytes[1]), seqn: Number(bytes.readBigUInt64BE(2)) };

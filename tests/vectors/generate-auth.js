@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 "use strict";
-// Writes tests/vectors/auth.json: authenticated-format (auth v2, docs/auth-v2.md)
+// Writes tests/vectors/auth.json: authenticated-format (auth v2, README section The authenticated format)
 // vectors made with node:crypto by tests/js/helpers/auth-reference.js, an
 // implementation independent of the Rust one, with fixed IVs, and a list of
 // messages a correct implementation must refuse.
@@ -93,7 +93,7 @@ refused.forEach(function (r, i) {
 });
 
 fs.writeFileSync(path.join(__dirname, "auth.json"), JSON.stringify({
-    note: "auth v2 (docs/auth-v2.md) vectors made with node:crypto (tests/js/helpers/auth-reference.js), IV = 16 bytes of (index + 1); "
+    note: "auth v2 (README section The authenticated format) vectors made with node:crypto (tests/js/helpers/auth-reference.js), IV = 16 bytes of (index + 1); "
         + "`request` (hex) is the tag a reply is bound to, the `tag` of an earlier request vector; `refused` must all fail to open; "
         + "regenerate with node tests/vectors/generate-auth.js",
     vectors,

@@ -92,7 +92,7 @@ standard input): {"msg":"U2FsdGVkX1..."} in the passphrase format,
 base64-encoded and encrypted with the device key as the firmware does; or
 {"auth":"..."} in the authenticated format (encrypt-then-MAC; the header
 under the tag names the device id, the kind of request and its SEQN;
-docs/auth-v2.md). To read the backend's reply to an auth request, give
+README section The authenticated format). To read the backend's reply to an auth request, give
 this body to open --request-body.
 
 Options:

@@ -1,6 +1,6 @@
 "use strict";
 // An independent implementation of the authenticated wire format (auth v2)
-// on node:crypto, written from docs/auth-v2.md only, for vectors and
+// on node:crypto, written from README section The authenticated format only, for vectors and
 // cross-checks:
 //   enc   = HMAC-SHA256(K, "wsn-crypto v2 encryption")[0..16]
 //   mac   = HMAC-SHA256(K, "wsn-crypto v2 authentication")
