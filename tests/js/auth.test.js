@@ -68,6 +68,21 @@ describe("auth v2: wasm against node:crypto", function () {
         }
     });
 
+    it("opens every vector of tests/vectors/auth.json and refuses every refused one", function () {
+        const file = require("../vectors/auth.json");
+        const tagOf = (hex) => Buffer.from(hex, "hex").toString("base64");
+        file.vectors.forEach(function (v, i) {
+            const options = v.request ? { deviceId: v.deviceId, direction: "reply", request: tagOf(v.request) } : { deviceId: v.deviceId };
+            const opened = wasm.open({ auth: v.auth }, v.key, options);
+            opened.should.eql({ format: "auth", kind: v.kind, seqn: v.seqn, message: JSON.parse(v.plaintext) }, `vector ${i}`);
+            reference.tagOf(v.auth).toString("hex").should.equal(v.tag, `vector ${i}`);
+        });
+        file.refused.forEach(function (r, i) {
+            const options = r.request ? { deviceId: r.deviceId, direction: "reply", request: tagOf(r.request) } : { deviceId: r.deviceId };
+            (() => wasm.open({ auth: r.auth }, r.key, options)).should.throw({ message: /.+/ }, `refused ${i}: ${r.why}`);
+        });
+    });
+
     it("a query may leave its SEQN out (the header's is then 0)", function () {
         const sent = wasm.seal({}, KEY, { format: "auth", deviceId: "12FA", kind: "query" });
         reference.open(sent.auth, { key: KEY, deviceId: "12FA" }).should.containEql({ kind: "query", seqn: 0 });
