@@ -167,6 +167,9 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Result type of the crate.
+pub type Result<T> = core::result::Result<T, Error>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +183,3 @@ mod tests {
         assert_eq!(Error::from_code("bad_challenge"), None);
     }
 }
-
-/// Result type of the crate.
-pub type Result<T> = core::result::Result<T, Error>;

@@ -274,9 +274,10 @@ pub fn seal(message: JsValue, key: JsValue, options: JsValue) -> core::result::R
     let device_id = device_id.ok_or_else(|| to_js(Error::BadOptions))?;
     let kind = kind.as_deref().and_then(Kind::from_name).ok_or_else(|| to_js(Error::BadOptions))?;
     let bound = request.as_deref().map(request_tag).transpose().map_err(to_js)?;
-    let seqn = match message_seqn(&message) {
+    // A query may leave its SEQN out; a SEQN that is there must be one.
+    let seqn = match message_member_seqn(&message) {
         None if kind == Kind::Query => 0,
-        seqn => seqn.ok_or(Error::BadSeqn).and_then(sequence::seqn_from_f64).map_err(to_js)?,
+        seqn => seqn.and_then(|v| v.as_f64()).ok_or(Error::BadSeqn).and_then(sequence::seqn_from_f64).map_err(to_js)?,
     };
     let (auth, _) = auth::seal(json.as_bytes(), &key, &device_id, kind, seqn, bound.as_ref()).map_err(to_js)?;
     Ok(auth_body(auth))
@@ -382,15 +383,21 @@ pub fn open_request(body: JsValue, key: JsValue, stored: JsValue, options: JsVal
 /// The HTTP status a backend answers an error code with; 500 for codes the
 /// core does not know.
 #[wasm_bindgen(js_name = httpStatus)]
-pub fn http_status(code: &str) -> u16 {
-    Error::from_code(code).map_or(500, Error::http_status)
+pub fn http_status(code: JsValue) -> u16 {
+    known_error(&code).map_or(500, Error::http_status)
 }
 
 /// The code a client is shown for an error code: `cannot_decrypt` for every
 /// failure to decode, `server_error` for whatever is not the client's fault.
 #[wasm_bindgen(js_name = publicCode)]
-pub fn public_code(code: &str) -> String {
-    Error::from_code(code).map_or(Error::ServerError, |error| error).public_code().to_string()
+pub fn public_code(code: JsValue) -> String {
+    known_error(&code).unwrap_or(Error::ServerError).public_code().to_string()
+}
+
+/// The error a code names; anything else (not a string, an unknown code) is none.
+/// Taken as `JsValue`: wasm-bindgen's `&str` glue traps on a non-string.
+fn known_error(code: &JsValue) -> Option<Error> {
+    code.as_string().as_deref().and_then(Error::from_code)
 }
 
 /// A request body as the exports take it: JSON text (what the device sent)
@@ -413,12 +420,17 @@ fn request_tag(text: &str) -> Result<Tag> {
     bytes.as_slice().try_into().map_err(|_| Error::BadOptions)
 }
 
-/// `message.SEQN` as a number, if it is one.
-fn message_seqn(message: &JsValue) -> Option<f64> {
+/// `message.SEQN`, if the message is an object that has one.
+fn message_member_seqn(message: &JsValue) -> Option<JsValue> {
     if !message.is_object() {
         return None;
     }
-    NAMES.with(|names| js_sys::Reflect::get(message, &names.seqn_member)).ok().and_then(|v| v.as_f64())
+    NAMES.with(|names| js_sys::Reflect::get(message, &names.seqn_member)).ok().filter(|v| !v.is_undefined())
+}
+
+/// `message.SEQN` as a number, if it is one.
+fn message_seqn(message: &JsValue) -> Option<f64> {
+    message_member_seqn(message).and_then(|v| v.as_f64())
 }
 
 /// Sets `format` and `message`: the device's JSON text, parsed by

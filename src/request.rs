@@ -113,8 +113,12 @@ pub fn allows(formats: Option<&str>, format: Format) -> bool {
 /// Takes a request body for the device.
 ///
 /// # Errors
-/// A [`Refused`] with the error and, after a verified tag, the sealed refusal.
+/// A [`Refused`] with the error and, after a verified tag, the sealed refusal;
+/// [`Error::BadStored`] for a stored SEQN above 2^53 − 1.
 pub fn take(body: &BodyFields, key: &str, options: &Options<'_>) -> core::result::Result<Taken, Refused> {
+    if options.stored > MAX_SEQN {
+        return Err(Error::BadStored.into());
+    }
     let request = body.request()?;
     if !allows(options.formats, request.format()) {
         return Err(Error::FormatNotAllowed.into());
