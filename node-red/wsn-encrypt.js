@@ -98,13 +98,13 @@ module.exports = function (RED) {
                         "content-type": typeof msg.payload === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8"
                     });
                 }
-                if (msg.wsn) { msg.wsn.format = format; } else { msg.wsn = { format }; }
                 if (refused) {
-                    counter.rejected(code);
-                    msg.wsn = { format, error: code };
                     // A refusal is an answer, not a failure of this node: it
                     // goes out on the first output like any sealed reply.
+                    counter.rejected(code);
+                    msg.wsn = { format, error: code };
                 } else {
+                    if (msg.wsn) { msg.wsn.format = format; } else { msg.wsn = { format }; }
                     counter.accepted(msg.wsn.lost);
                 }
                 send([msg, null]);
