@@ -3,6 +3,7 @@ module.exports = function (RED) {
     const { wasm, wsnError, messageProperty, deviceBinding, resolveKey, statusCounter, reject } = require("./lib/common.js");
 
     const FORMATS = ["auto", "passphrase", "raw", "auth"];
+    const WIRE_FORMATS = FORMATS.slice(1);
     // A reply to a GET, which has no request to bind a reply to: only the
     // legacy formats, passphrase first as in the original flows.
     const GET_FORMATS = ["passphrase", "raw"];
@@ -14,7 +15,7 @@ module.exports = function (RED) {
      */
     function replyFormat(node, msg, allowed) {
         if (node.format !== "auto") { return node.format; }
-        if (msg.wsn && FORMATS.includes(msg.wsn.format)) { return msg.wsn.format; }
+        if (msg.wsn && WIRE_FORMATS.includes(msg.wsn.format)) { return msg.wsn.format; }
         const query = (msg.req && msg.req.query) || {};
         if (query.format !== undefined) {
             if (GET_FORMATS.includes(query.format)) { return query.format; }

@@ -254,6 +254,8 @@ pub(crate) struct MessageMembers {
     pub seqn: SeqnMember,
     /// Whether a `data` member holds an object.
     pub data_is_object: bool,
+    /// Whether there is a `data` member at all.
+    pub has_data: bool,
 }
 
 /// A message's `SEQN` member.
@@ -298,14 +300,17 @@ impl<'de> Visitor<'de> for Message {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members = MessageMembers { seqn: SeqnMember::Absent, data_is_object: false };
+        let mut members = MessageMembers { seqn: SeqnMember::Absent, data_is_object: false, has_data: false };
         while let Some(name) = map.next_key_seed(MemberName(&MESSAGE_MEMBERS))? {
             match name {
                 Some(0) => {
                     let value = map.next_value_seed(SeqnValue)?;
                     members.seqn = if members.seqn == SeqnMember::Absent { value } else { SeqnMember::Bad };
                 }
-                Some(_) => members.data_is_object = map.next_value_seed(IsObject)?,
+                Some(_) => {
+                    members.data_is_object = map.next_value_seed(IsObject)?;
+                    members.has_data = true;
+                }
                 None => map.next_value_seed(AnyValue)?,
             }
         }
@@ -500,9 +505,9 @@ mod tests {
     #[test]
     fn message_members_read_seqn_and_data() {
         let read = |text: &str| message_members(text).unwrap();
-        let members = |seqn, data_is_object| Some(MessageMembers { seqn, data_is_object });
+        let members = |seqn, data_is_object| Some(MessageMembers { seqn, data_is_object, has_data: data_is_object });
         assert_eq!(read(r#"{"data":{"value":1},"SEQN":121}"#), members(SeqnMember::Number(121.0), true));
-        assert_eq!(read(r#"{"SEQN":1.5e2,"data":[1]}"#), members(SeqnMember::Number(150.0), false));
+        assert_eq!(read(r#"{"SEQN":1.5e2,"data":[1]}"#), Some(MessageMembers { seqn: SeqnMember::Number(150.0), data_is_object: false, has_data: true }));
         assert_eq!(read(r#"{"SEQN":1,"SEQN":2}"#), members(SeqnMember::Bad, false));
         assert_eq!(read(r#"{"SEQN":"1"}"#), members(SeqnMember::Bad, false));
         assert_eq!(read(r#"{"S\u0045QN":7}"#), members(SeqnMember::Number(7.0), false));

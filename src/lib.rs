@@ -62,7 +62,6 @@ pub mod sequence;
 pub use error::{Error, Result};
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use zeroize::Zeroizing;
 
 use crate::auth::{Direction, Kind, Tag};
@@ -121,6 +120,21 @@ thread_local! {
     };
 }
 
+// JavaScript calls that can throw (a revoked Proxy, a throwing trap) are
+// imported with `catch`: an exception thrown through the wasm frames would
+// leave the module's stack unrestored, and after a few thousand of them
+// every call traps.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn array_is_array(value: &JsValue) -> core::result::Result<bool, JsValue>;
+}
+
+/// `Array.isArray`; a value it throws on counts as an array (refused).
+fn is_array(value: &JsValue) -> bool {
+    array_is_array(value).unwrap_or(true)
+}
+
 fn to_js(error: Error) -> JsValue {
     let js_error = js_sys::Error::new(error.message());
     // Setting a property on a fresh Error object cannot fail.
@@ -139,7 +153,7 @@ fn text(value: &JsValue, error: Error) -> Result<String> {
 /// JavaScript, and a deeply nested hostile body then throws a RangeError
 /// through the wasm frames, which leaves the module's stack unrestored.
 fn body_fields(body: &JsValue) -> Result<BodyFields> {
-    if !body.is_object() || js_sys::Array::is_array(body) {
+    if !body.is_object() || is_array(body) {
         return Err(Error::BadFormat);
     }
     let field = |name: &JsValue| -> Result<Option<String>> {
@@ -173,13 +187,12 @@ fn options<const N: usize>(value: &JsValue, allowed: [&JsValue; N]) -> Result<[O
     if value.is_undefined() || value.is_null() {
         return Ok(values);
     }
-    if !value.is_object() || js_sys::Array::is_array(value) {
+    if !value.is_object() || is_array(value) {
         return Err(Error::BadOptions);
     }
-    let object: &js_sys::Object = value.unchecked_ref();
-    for name in js_sys::Object::keys(object).iter() {
+    for name in js_sys::Reflect::own_keys(value).map_err(|_| Error::BadOptions)?.iter() {
         let index = allowed.iter().position(|known| **known == name).ok_or(Error::BadOptions)?;
-        let option = js_sys::Reflect::get(object, &name).map_err(|_| Error::BadOptions)?;
+        let option = js_sys::Reflect::get(value, &name).map_err(|_| Error::BadOptions)?;
         if option.is_undefined() {
             continue;
         }
@@ -303,6 +316,11 @@ pub fn open(body: JsValue, key: JsValue, options: JsValue) -> core::result::Resu
     let fields = read_body(&body).map_err(to_js)?;
     let body = fields.request().map_err(to_js)?;
     if formats.is_some() && !request::allows(formats.as_deref(), body.format()) {
+        return Err(to_js(Error::FormatNotAllowed));
+    }
+    // Only the authenticated format binds a reply to its request: a device
+    // that asks for a bound reply takes no legacy body for one.
+    if (direction == Direction::Reply || request.is_some()) && body.format() != Format::Auth {
         return Err(to_js(Error::FormatNotAllowed));
     }
     let result = js_sys::Object::new();

@@ -139,6 +139,11 @@ fn take_legacy(request: &Request<'_>, key: &str, options: &Options<'_>) -> Resul
     };
     let opened = envelope::open_legacy(request, key)?;
     let members = members(&opened.json_text)?;
+    // A legacy message has no kind: a captured data message posted as a
+    // reset would move the SEQN and be acknowledged without its row.
+    if kind == Kind::Reset && members.has_data {
+        return Err(Error::BadFormat);
+    }
     let seqn = match members.seqn {
         SeqnMember::Number(n) => sequence::seqn_from_f64(n)?,
         SeqnMember::Absent | SeqnMember::Bad => return Err(Error::BadSeqn),
@@ -162,8 +167,12 @@ fn take_legacy(request: &Request<'_>, key: &str, options: &Options<'_>) -> Resul
 fn take_auth(text: &str, key: &str, options: &Options<'_>) -> core::result::Result<Taken, Refused> {
     // Until the tag verifies, a refusal says nothing more than its code.
     let verified = auth::verify(text, key, options.device_id, None)?;
+    // A reply re-framed as a request (its request's tag moved in front of
+    // its IV) verifies as one, since the MAC inputs are then the same bytes;
+    // its kind gives it away, and it is answered like any forgery, unsealed,
+    // so that no request made without the key gets anything sealed.
+    let kind = verified.kind(Direction::Request).map_err(|_| Error::CannotDecrypt)?;
     let checked = (|| {
-        let kind = verified.kind(Direction::Request)?;
         if !options.endpoint.takes(kind) {
             return Err(Error::WrongKind);
         }
@@ -332,6 +341,27 @@ mod tests {
             let got = take(&body, KEY, &options(Endpoint::Data, 0)).map(|t| t.seqn).map_err(|r| r.error);
             assert_eq!(got, expected, "{plaintext}");
         }
+    }
+
+    #[test]
+    fn regression_a_reply_reframed_as_a_request_gets_nothing_sealed() {
+        let (data, data_tag) = auth_body(Kind::Data, 5, r#"{"data":{}}"#);
+        let refused = take(&data, KEY, &options(Endpoint::Data, 5)).err().unwrap();
+        // The sealed refusal: header | iv | ct | tag, whose MAC input is header | id | data_tag | iv | ct.
+        let reply = crate::encoding::decode_base64(refused.sealed.as_deref().unwrap()).unwrap();
+        let reframed = [&reply[..auth::HEADER_LEN], &data_tag[..], &reply[auth::HEADER_LEN..]].concat();
+        let body = BodyFields { auth: Some(crate::encoding::encode_base64(&reframed)), ..BodyFields::default() };
+        for endpoint in [Endpoint::Data, Endpoint::Seqn] {
+            assert_eq!(take(&body, KEY, &options(endpoint, 5)).err(), Some(Refused { error: Error::CannotDecrypt, sealed: None }));
+        }
+    }
+
+    #[test]
+    fn regression_a_legacy_data_message_is_no_reset() {
+        let Ok(envelope::Sealed::Passphrase(msg)) = envelope::seal(r#"{"data":{"value":1},"SEQN":50}"#, KEY, Format::Passphrase) else { panic!("seal") };
+        let body = BodyFields { msg: Some(msg), ..BodyFields::default() };
+        assert_eq!(take(&body, KEY, &options(Endpoint::Seqn, 9)).err().map(|r| r.error), Some(Error::BadFormat));
+        assert!(take(&body, KEY, &options(Endpoint::Data, 9)).is_ok());
     }
 
     #[test]

@@ -104,7 +104,9 @@ fn check(result: &Result<Taken, Refused>, body: &BodyFields, options: &Options<'
         _ => None,
     });
     // Whether the body's auth verifies, as `take` checks it.
-    let verified = auth_text.and_then(|text| auth::verify(text, KEY, DEVICE, None).ok());
+    // A verified message of a reply kind (or no kind) is answered like a
+    // forgery: only verified requests count.
+    let verified = auth_text.and_then(|text| auth::verify(text, KEY, DEVICE, None).ok()).filter(|v| v.kind(Direction::Request).is_ok());
     let auth_allowed = request::allows(options.formats, Format::Auth);
     // A stored SEQN out of range is the server's fault, refused before the body is read.
     if options.stored > MAX_SEQN {
