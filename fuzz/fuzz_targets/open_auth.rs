@@ -17,6 +17,10 @@ use wsn_crypto::encoding::decode_base64;
 use wsn_crypto::sequence::MAX_SEQN;
 use wsn_crypto::Error;
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{encode_base64, Input};
+
 const KEY: &str = "2B7E151628AED2A6ABF7158809CF4F3C";
 const OTHER_KEY: &str = "2B7E151628AED2A6ABF7158809CF4F3D";
 const DEVICE: &str = "12FA";
@@ -106,38 +110,6 @@ fn verify_text(data: &[u8]) {
     }
 }
 
-/// Standard padded base64, written out here: the fuzz crate keeps to the
-/// dependencies it has (the sealed text itself checks this encoder).
-fn encode_base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            text.push(if i <= chunk.len() { char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]) } else { '=' });
-        }
-    }
-    text
-}
-
-/// A little reader of the input's bytes.
-struct Input<'a>(&'a [u8]);
-
-impl<'a> Input<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, rest) = (self.0.get(..n)?, &self.0[n..]);
-        self.0 = rest;
-        Some(head)
-    }
-
-    fn byte(&mut self) -> Option<u8> {
-        self.take(1).map(|b| b[0])
-    }
-
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N).map(|b| b.try_into().expect("N bytes"))
-    }
-}
 
 /// A message sealed here with any kind, SEQN, IV, binding and plaintext the
 /// input names; untouched it opens exactly as sealed and only so, changed
