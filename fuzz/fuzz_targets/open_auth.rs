@@ -44,16 +44,9 @@ fn hex_tag(text: &str) -> Tag {
 fn known() -> &'static [Known] {
     static KNOWN: OnceLock<Vec<Known>> = OnceLock::new();
     KNOWN.get_or_init(|| {
-        let file: serde_json::Value = serde_json::from_str(include_str!("../../tests/vectors/auth.json")).expect("auth.json");
-        file["vectors"]
-            .as_array()
-            .expect("vectors")
-            .iter()
-            .filter(|v| v["key"].as_str().is_some_and(|key| key.eq_ignore_ascii_case(KEY)) && v["deviceId"] == DEVICE)
-            .map(|v| Known {
-                bytes: decode_base64(v["auth"].as_str().expect("auth")).expect("base64"),
-                bound: v["request"].as_str().map(hex_tag),
-            })
+        common::vectors_for(KEY, DEVICE)
+            .into_iter()
+            .map(|(bytes, request)| Known { bytes, bound: request.as_deref().map(hex_tag) })
             .collect()
     })
 }

@@ -49,13 +49,7 @@ const FORMATS: [Option<&str>; 7] = [
 fn known() -> &'static [Vec<u8>] {
     static KNOWN: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     KNOWN.get_or_init(|| {
-        let file: serde_json::Value = serde_json::from_str(include_str!("../../tests/vectors/auth.json")).expect("auth.json");
-        file["vectors"]
-            .as_array()
-            .expect("vectors")
-            .iter()
-            .filter(|v| v["key"].as_str().is_some_and(|key| key.eq_ignore_ascii_case(KEY)) && v["deviceId"] == DEVICE)
-            .map(|v| decode_base64(v["auth"].as_str().expect("auth")).expect("base64"))
+        common::vectors_for(KEY, DEVICE).into_iter().map(|(bytes, _)| bytes)
             .collect()
     })
 }

@@ -1,4 +1,4 @@
-//! What the fuzz targets share: a base64 encoder and a reader of the input's bytes.
+//! What the fuzz targets share: the shared vectors, a base64 encoder and a reader of the input's bytes.
 
 /// Standard padded base64, written out here: the fuzz crate keeps to the
 /// dependencies it has (the sealed text itself checks this encoder).
@@ -31,4 +31,20 @@ impl<'a> Input<'a> {
     pub fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.take(N).map(|b| b.try_into().expect("N bytes"))
     }
+}
+
+/// The vectors of tests/vectors/auth.json sealed with `key` for `device`:
+/// each one's bytes and, for a reply, the hex tag of the request it answers.
+pub fn vectors_for(key: &str, device: &str) -> Vec<(Vec<u8>, Option<String>)> {
+    let file: serde_json::Value = serde_json::from_str(include_str!("../../../tests/vectors/auth.json")).expect("auth.json");
+    file["vectors"]
+        .as_array()
+        .expect("vectors")
+        .iter()
+        .filter(|v| v["key"].as_str().is_some_and(|k| k.eq_ignore_ascii_case(key)) && v["deviceId"] == device)
+        .map(|v| {
+            let bytes = wsn_crypto::encoding::decode_base64(v["auth"].as_str().expect("auth")).expect("base64");
+            (bytes, v["request"].as_str().map(str::to_string))
+        })
+        .collect()
 }
