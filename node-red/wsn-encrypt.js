@@ -1,12 +1,9 @@
 module.exports = function (RED) {
     "use strict";
     const { wasm, wsnError, messageProperty, deviceBinding, resolveKey, statusCounter, reject } = require("./lib/common.js");
+    const { REPLY_FORMATS, GET_FORMATS, ENCRYPT } = require("./lib/defaults.js");
 
-    const FORMATS = ["auto", "passphrase", "raw", "auth"];
-    const WIRE_FORMATS = FORMATS.slice(1);
-    // A reply to a GET, which has no request to bind a reply to: only the
-    // legacy formats, passphrase first as in the original flows.
-    const GET_FORMATS = ["passphrase", "raw"];
+    const WIRE_FORMATS = REPLY_FORMATS.filter((f) => f !== "auto");
 
     /**
      * "auto" answers in the format the request used (msg.wsn.format, set by
@@ -47,29 +44,59 @@ module.exports = function (RED) {
         return "server_error";
     }
 
+    /**
+     * The standard reply, for a flow that gives none: a refusal after a lost
+     * write, with the SEQN stored now (none: the device is gone); a GET's
+     * stored SEQN; a query's; the ack of a reset; the ack of a data message
+     * with the gap the database counted (else the one wsn decrypt saw).
+     */
+    function standardReply(node, msg) {
+        const wsn = msg.wsn;
+        if (!wsn) {
+            // A GET: no wsn decrypt before this node. No row, no reply (404).
+            const seqn = messageProperty(RED, msg, node.seqn);
+            return typeof seqn === "number" ? { SEQN: seqn } : undefined;
+        }
+        if (wsn.refused) {
+            const seqn = messageProperty(RED, msg, node.seqn);
+            return typeof seqn === "number" ? { SEQN: seqn } : { error: "unknown_device" };
+        }
+        if (wsn.kind === "query") { return { SEQN: wsn.stored }; }
+        if (wsn.kind === "reset") {
+            wsn.lost = 0;
+            return { SEQN: wsn.seqn, ack: true };
+        }
+        const lost = messageProperty(RED, msg, node.lost);
+        if (typeof lost === "number") { wsn.lost = lost; }
+        return { SEQN: wsn.seqn, ack: true, lost: wsn.lost };
+    }
+
     function WsnEncryptNode(config) {
         RED.nodes.createNode(this, config);
         const node = this;
-        node.key = config.key || "payload[0].deviceKey";
-        node.keyType = config.keyType || "msg";
-        node.message = config.message || "payload";
-        node.format = FORMATS.includes(config.format) ? config.format : "auto";
-        node.deviceId = config.deviceId || "req.params.id";
+        node.key = config.key || ENCRYPT.key;
+        node.keyType = config.keyType || ENCRYPT.keyType;
+        node.message = config.message || ENCRYPT.message;
+        node.format = REPLY_FORMATS.includes(config.format) ? config.format : ENCRYPT.format;
+        node.deviceId = config.deviceId || ENCRYPT.deviceId;
+        node.seqn = config.seqn || ENCRYPT.seqn;
+        node.lost = config.lost || ENCRYPT.lost;
         node.formatsType = config.formatsType === "str" ? "str" : "msg";
         // A fixed list is taken as typed, an empty one included (it refuses all).
-        node.formats = node.formatsType === "str" ? String(config.formats || "") : config.formats || "payload[0].deviceFormats";
+        node.formats = node.formatsType === "str" ? String(config.formats || "") : config.formats || ENCRYPT.formats;
         const counter = statusCounter(node, "sealed");
 
         node.on("input", function (msg, send, done) {
             try {
                 const key = resolveKey(RED, node, msg);
                 let message = messageProperty(RED, msg, node.message);
+                if (message === undefined) { message = standardReply(node, msg); }
                 if (key === undefined || message === undefined) {
                     throw wsnError("unknown_device", "no key or no message for this device");
                 }
                 const binding = deviceBinding(RED, node, msg);
                 // Fail closed: a device without formats gets no reply at all.
-                const allowed = binding.formats === undefined ? [] : binding.formats.split(",").map((f) => f.trim());
+                const allowed = wasm.formatsAllowed(binding.formats);
                 const format = replyFormat(node, msg, allowed);
                 if (!allowed.includes(format)) {
                     throw wsnError("format_not_allowed", "this device may not use this format");

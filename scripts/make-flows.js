@@ -3,13 +3,17 @@
 // Writes flows/wsn-sqlite.json and flows/wsn-mysql.json (and their copies
 // under examples/ for the editor's Import > Examples) from the definitions
 // below, so that the three endpoints stay the same on both databases: only
-// the database nodes, their SQL and the functions that hand them parameters
-// differ. Run: node scripts/make-flows.js [--check]
+// the database nodes, their SQL and the change nodes that hand them
+// parameters differ. Then prints the figures of each flow, measured on the
+// JSON written. Run: node scripts/make-flows.js [--check]
+// Figures of any flows file: node scripts/make-flows.js --figures FILE
 
 const fs = require("fs");
 const path = require("path");
+const { DECRYPT, ENCRYPT } = require("../node-red/lib/defaults.js");
 
-// --- SQLite (node-red-node-sqlite): SQL in the node, parameters in msg.params ---
+// --- SQLite (node-red-node-sqlite): SQL in the node, parameters in msg.params,
+// which wsn decrypt sets for the write (its "params" option) ---
 
 const SQL = {
     device: "SELECT deviceKey, deviceSQN, deviceFormats FROM Devices WHERE deviceID = $id",
@@ -19,24 +23,8 @@ const SQL = {
     reset: "UPDATE Devices SET deviceSQN = $seqn\nWHERE deviceID = $id AND (deviceSQN < $seqn OR $any = 1)\nRETURNING deviceSQN",
     // The SEQN check and the write are one statement; the schema's trigger
     // advances Devices.deviceSQN inside it. N copies of one request: one row.
-    store: "INSERT INTO Data (deviceID, dataDate, dataValue, dataSEQN, dataLost, dataJSON)\nSELECT deviceID, $date, $value, $seqn, $seqn - deviceSQN - 1, $json FROM Devices\nWHERE deviceID = $id AND deviceSQN < $seqn\nRETURNING dataSEQN, dataLost"
-};
-
-const SQLITE_FN = {
-    deviceParams: "msg.params = { $id: msg.req.params.id };\nreturn msg;",
-    seqnReply: "// No row: the wsn encrypt node finds no key and answers 404.\nconst row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;\nmsg.reply = row ? { SEQN: row.deviceSQN } : undefined;\nreturn msg;",
-    resetParams: "msg.params = {\n    $id: msg.req.params.id,\n    $seqn: msg.wsn.seqn,\n    $any: msg.wsn.policy === \"any\" ? 1 : 0\n};\nreturn msg;",
-    // The decrypt node has checked that data is an object.
-    storeParams: "const data = msg.payload.data;\nmsg.params = {\n    $id: msg.req.params.id,\n    $date: new Date().toISOString(),\n    $value: typeof data.value === \"number\" ? data.value : null,\n    $seqn: msg.wsn.seqn,\n    $json: JSON.stringify(data)\n};\nreturn msg;",
-    // The gap counted by the INSERT itself: under concurrency the one the
-    // decrypt node saw may already be out of date.
-    dataAck: "// The device decrypts this and checks that its SEQN came back.\nmsg.wsn.lost = msg.payload[0].dataLost;\nmsg.reply = { SEQN: msg.wsn.seqn, ack: true, lost: msg.wsn.lost };\nreturn msg;",
-    resetAck: "// The device decrypts this and checks that its new SEQN came back.\nmsg.wsn.lost = 0;\nmsg.reply = { SEQN: msg.wsn.seqn, ack: true };\nreturn msg;",
-    refusalParams: "// The conditional write refused: read the SEQN that won.\nmsg.params = { $id: msg.req.params.id };\nreturn msg;",
-    // wsn encrypt tells replay from stale by the core's sequence rule on the
-    // SEQN stored now, and seals the refusal for an authenticated request.
-    refusal: "const row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;\nmsg.wsn.refused = true;\nmsg.reply = row ? { SEQN: row.deviceSQN } : { error: \"unknown_device\" };\nreturn msg;",
-    serverError: "// Only a generic answer: the message may carry the device row.\nmsg.statusCode = 500;\nmsg.payload = { error: \"server_error\" };\ndelete msg.wsn;\nreturn msg;"
+    // The date is the text Date#toISOString writes, taken by the statement itself.
+    store: "INSERT INTO Data (deviceID, dataDate, dataValue, dataSEQN, dataLost, dataJSON)\nSELECT deviceID, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), $value, $seqn, $seqn - deviceSQN - 1, $json FROM Devices\nWHERE deviceID = $id AND deviceSQN < $seqn\nRETURNING dataSEQN, dataLost"
 };
 
 // --- MySQL/MariaDB (node-red-node-mysql): SQL in msg.topic, named
@@ -52,24 +40,9 @@ const MYSQL_SQL = {
     store: "CALL wsn_store(:id, :seqn, :value, :json)"
 };
 
-/** A function that sets the query and its parameters for the mysql node. */
-function mysqlQuery(sql, payload) {
-    return `msg.topic = ${JSON.stringify(sql)};\nmsg.payload = ${payload};\nreturn msg;`;
-}
-
-// The answers are the same as SQLite's; the queries and the data outcome differ.
-const MYSQL_FN = Object.assign({}, SQLITE_FN, {
-    deviceParams: mysqlQuery(MYSQL_SQL.device, "{ id: msg.req.params.id }"),
-    resetParams: mysqlQuery(MYSQL_SQL.reset, "{\n    id: msg.req.params.id,\n    seqn: msg.wsn.seqn,\n    any: msg.wsn.policy === \"any\" ? 1 : 0\n}"),
-    storeParams: "const data = msg.payload.data;\n" +
-        `msg.topic = ${JSON.stringify(MYSQL_SQL.store)};\n` +
-        "msg.payload = {\n    id: msg.req.params.id,\n    seqn: msg.wsn.seqn,\n    value: typeof data.value === \"number\" ? data.value : null,\n    json: JSON.stringify(data)\n};\nreturn msg;",
-    // The gap counted by the procedure under the device row's lock.
-    dataAck: "// The device decrypts this and checks that its SEQN came back.\nmsg.wsn.lost = msg.payload[0][0].lost;\nmsg.reply = { SEQN: msg.wsn.seqn, ack: true, lost: msg.wsn.lost };\nreturn msg;",
-    // The procedure refused and answered the SEQN that won (none: the device
-    // was deleted since its row was read); wsn encrypt tells replay from stale.
-    outcomeRefusal: "const row = msg.payload[0][0];\nmsg.wsn.refused = true;\nmsg.reply = row.outcome === \"unknown\" ? { error: \"unknown_device\" } : { SEQN: row.seqn };\nreturn msg;"
-});
+/** Change-node rules. */
+const set = (p, to, tot) => ({ t: "set", p, pt: "msg", to, tot });
+const del = (p) => ({ t: "delete", p, pt: "msg" });
 
 const DIALECTS = [
     {
@@ -78,12 +51,20 @@ const DIALECTS = [
         tab: { id: "a1f0c0de00000001", type: "tab", label: "wsn-crypto (SQLite)", disabled: false, info: "Encrypted, replay-protected data logging. See the package README.\nDatabase path: environment variable WSN_DB." },
         database: { id: "a1f0c0de000000db", type: "sqlitedb", db: "${WSN_DB}", mode: "RWC" },
         dbType: "sqlite",
-        fn: SQLITE_FN,
-        /** A database node running `sql` (a key of SQL); its parameters are already in msg.params. */
-        query: (add, id, db, name, sql, x, y, wires) => add({ id: id("3"), type: "sqlite", mydb: db, sqlquery: "prepared", sql: SQL[sql], name, x, y, wires: [wires] }),
+        params: "sqlite",
+        /** The device row of msg.req.params.id: the query's parameter in msg.params. */
+        deviceQuery: [set("params", "{}", "json"), set("params.$id", "req.params.id", "msg")],
+        /** A database node running SQL[sql]; the parameters are in msg.params. */
+        query: (id, db, name, sql) => ({ id: id("3"), type: "sqlite", mydb: db, sqlquery: "prepared", sql: SQL[sql], name }),
+        // Each write takes wsn decrypt's msg.params as they are.
+        writeQuery: null,
         // What a conditional write that was taken answers: the row RETURNING gave.
         taken: { property: "payload.length", value: "1", vt: "num" },
-        storeComment: "Accepted only with a SEQN above the stored one; the row and the new SEQN are written in one statement."
+        // A write that lost: the SEQN stored now, read again (none: the device is gone).
+        seqnNow: true,
+        lost: "payload[0].dataLost",
+        refusalSeqn: "payload[0].deviceSQN",
+        storeInfo: "Accepted only with a SEQN above the stored one; the row and the new SEQN are written in one statement."
     },
     {
         file: "wsn-mysql.json",
@@ -99,174 +80,303 @@ const DIALECTS = [
             credentials: { user: "${WSN_MYSQL_USER}", password: "${WSN_MYSQL_PASSWORD}" }
         },
         dbType: "mysql",
-        fn: MYSQL_FN,
-        /** A mysql node: the function before it set msg.topic and msg.payload. */
-        query: (add, id, db, name, sql, x, y, wires) => add({ id: id("3"), type: "mysql", mydb: db, name, x, y, wires: [wires] }),
-        // The writes are procedures that answer their outcome: no second
-        // query to tell a refusal's reason.
-        writesAnswerOutcome: true,
-        storeComment: "Accepted only with a SEQN above the stored one; one CALL of wsn_store (flows/schema-mysql.sql) checks the SEQN, advances it and writes the row in one transaction, also when several Node-RED instances share the database."
+        params: "mysql",
+        deviceQuery: [set("topic", MYSQL_SQL.device, "str"), set("payload", "{}", "json"), set("payload.id", "req.params.id", "msg")],
+        /** A mysql node: the change node before it set msg.topic and msg.payload. */
+        query: (id, db, name) => ({ id: id("3"), type: "mysql", mydb: db, name }),
+        // The mysql node reads its SQL from msg.topic and its parameters from
+        // msg.payload: one change node per write moves wsn decrypt's msg.params there.
+        writeQuery: (sql) => [set("topic", MYSQL_SQL[sql], "str"), set("payload", "params", "msg")],
+        taken: { property: "payload[0][0].outcome", value: "stored", vt: "str" },
+        // The procedures answer the SEQN that won with their outcome.
+        seqnNow: false,
+        lost: "payload[0][0].lost",
+        refusalSeqn: "payload[0][0].seqn",
+        storeInfo: "Accepted only with a SEQN above the stored one; one CALL of wsn_store (flows/schema-mysql.sql) checks the SEQN, advances it and writes the row in one transaction, also when several Node-RED instances share the database."
     }
 ];
+
+// Layout: node x and y are centres. Columns 200 px apart, so that the
+// editor draws every wire left to right; a refusal runs on the row below.
+const COLUMN = 200;
+const ROW = 60;
+const at = (column) => 130 + COLUMN * column;
+
+/** Roughly the width the editor gives a node with this label (14px Helvetica, icon, port). */
+function nodeWidth(label) {
+    return Math.max(100, Math.ceil(7.6 * label.length) + 50);
+}
 
 /** The nodes of one flows file. */
 function build(dialect) {
     const TAB = dialect.tab.id;
     const DB = dialect.database.id;
-    const FN = dialect.fn;
     let counter = 0;
-    const nodes = [];
+    const nodes = [dialect.tab, dialect.database];
     /** Ids by kind of node, distinct between the dialects so both files can be imported side by side. */
     function id(kind) {
         counter += 1;
         const prefix = dialect.idPrefix + kind;
         return `${prefix}${counter.toString(16).padStart(16 - prefix.length, "0")}`;
     }
-    function add(node) {
-        nodes.push(Object.assign({ z: TAB }, node));
-        return node.id;
+
+    // Each group starts below the one before.
+    let nextTop = 20;
+    /** One endpoint's group: its nodes are placed on a grid of columns and rows. */
+    function group(name) {
+        const top = nextTop + 50;
+        const members = [];
+        const g = { id: id("g"), type: "group", z: TAB, name, style: { label: true }, nodes: [] };
+        nodes.push(g);
+        return {
+            /** Adds `node` at column c, row r (0 the group's first line). */
+            add(node, c, r) {
+                const placed = Object.assign({ z: TAB, g: g.id }, node, { x: at(c), y: top + ROW * r });
+                nodes.push(placed);
+                members.push(placed);
+                g.nodes.push(placed.id);
+                return placed;
+            },
+            /** Closes the group around its nodes, with room for its label. */
+            close() {
+                const label = (n) => n.name || n.type;
+                const left = Math.min(...members.map((n) => n.x - nodeWidth(label(n)) / 2)) - 20;
+                const right = Math.max(...members.map((n) => n.x + nodeWidth(label(n)) / 2)) + 20;
+                const upper = Math.min(...members.map((n) => n.y)) - 15 - 35;
+                const lower = Math.max(...members.map((n) => n.y)) + 15 + 20;
+                Object.assign(g, { x: left, y: upper, w: right - left, h: lower - upper });
+                nextTop = lower + 30;
+            }
+        };
     }
-    function httpIn(name, method, url, x, y, wires) {
-        return add({ id: id("0"), type: "http in", name, url, method, upload: false, swaggerDoc: "", x, y, wires: [wires] });
-    }
-    function httpResponse(name, x, y) {
-        return add({ id: id("1"), type: "http response", name, statusCode: "", headers: {}, x, y, wires: [] });
-    }
-    function fn(name, func, outputs, x, y, wires) {
-        return add({ id: id("2"), type: "function", name, func, outputs, timeout: 0, noerr: 0, initialize: "", finalize: "", libs: [], x, y, wires });
-    }
-    function query(name, sql, x, y, wires) {
-        return dialect.query(add, id, DB, name, sql, x, y, wires);
-    }
-    function decrypt(name, endpoint, x, y, wires) {
-        return add({ id: id("4"), type: "wsn-decrypt", name, key: "payload[0].deviceKey", keyType: "msg", body: "req.body", stored: "payload[0].deviceSQN", policy: "forward-only", endpoint, maxLength: 16384, deviceId: "req.params.id", formats: "payload[0].deviceFormats", formatsType: "msg", x, y, wires });
-    }
-    /** `formats`: the device row's (a GET), or what wsn decrypt read from it (a reply to a request). */
-    function encrypt(name, key, message, formats, x, y, wires) {
-        return add({ id: id("5"), type: "wsn-encrypt", name, key, keyType: "msg", message, format: "auto", deviceId: "req.params.id", formats, formatsType: "msg", x, y, wires });
-    }
-    function reply(name, key, x, y, ok) {
-        return encrypt(name, key, "reply", key === "wsn.key" ? "wsn.formats" : "payload[0].deviceFormats", x, y, [[ok], [ok]]);
-    }
-    /** Routes the database's answer: `test` says what a taken write looks like. */
-    function stored(x, y, okWires, conflictWires, test) {
-        return add({ id: id("6"), type: "switch", name: "stored?", property: test.property, propertyType: "msg", rules: [{ t: "eq", v: test.value, vt: test.vt }, { t: "else" }], checkall: "false", repair: false, outputs: 2, x, y, wires: [okWires, conflictWires] });
+    const wire = (from, ...outputs) => { from.wires = outputs.map((targets) => targets.map((n) => n.id)); return from; };
+
+    const httpIn = (name, method, url) => ({ id: id("0"), type: "http in", name, url, method, upload: false, swaggerDoc: "", wires: [] });
+    const httpResponse = () => ({ id: id("1"), type: "http response", name: "", statusCode: "", headers: {}, wires: [] });
+    const change = (name, rules) => ({ id: id("7"), type: "change", name, rules, wires: [] });
+    const comment = (name, info) => ({ id: id("8"), type: "comment", name, info, wires: [] });
+    const query = (name, sql) => Object.assign(dialect.query(id, DB, name, sql), { wires: [] });
+    function decrypt(name, endpoint) {
+        const outputs = endpoint === "seqn" ? 3 : 2;
+        return {
+            id: id("4"), type: "wsn-decrypt", name, key: DECRYPT.key, keyType: DECRYPT.keyType, body: DECRYPT.body, stored: DECRYPT.stored,
+            policy: DECRYPT.policy, endpoint, params: dialect.params, maxLength: DECRYPT.maxLength, deviceId: DECRYPT.deviceId,
+            formats: DECRYPT.formats, formatsType: DECRYPT.formatsType, outputs, wires: []
+        };
     }
     /**
-     * After a conditional write at column x: `ack` if it was taken, else the
-     * refusal on the line below, sealed by wsn encrypt with the SEQN stored
-     * now, into its own http response. SQLite: the row RETURNING gave, or a
-     * query of the SEQN now stored. MySQL: the outcome and SEQN the
-     * procedure answered.
+     * A wsn encrypt node with no message given: it builds the standard reply.
+     * After wsn decrypt the key and formats are the ones it kept in msg.wsn;
+     * a GET reads them from the device row.
      */
-    function written(x, y, ack) {
-        const below = y + 60;
-        if (dialect.writesAnswerOutcome) {
-            const ok = httpResponse("", x + 460, below);
-            const seal = reply("Seal refusal", "wsn.key", x + 300, below, ok);
-            const refused = fn("Refused", FN.outcomeRefusal, 1, x + 140, below, [[seal]]);
-            return stored(x, y, [ack], [refused], { property: "payload[0][0].outcome", value: "stored", vt: "str" });
+    function encrypt(name, afterDecrypt, extra) {
+        return Object.assign({
+            id: id("5"), type: "wsn-encrypt", name, key: afterDecrypt ? "wsn.key" : ENCRYPT.key, keyType: "msg", message: ENCRYPT.message,
+            format: ENCRYPT.format, deviceId: ENCRYPT.deviceId, formats: afterDecrypt ? "wsn.formats" : ENCRYPT.formats, formatsType: "msg",
+            seqn: ENCRYPT.seqn, lost: ENCRYPT.lost, wires: []
+        }, extra || {});
+    }
+    /** Routes the database's answer: taken, or lost to a concurrent request. */
+    const stored = () => ({ id: id("6"), type: "switch", name: "stored?", property: dialect.taken.property, propertyType: "msg", rules: [{ t: "eq", v: dialect.taken.value, vt: dialect.taken.vt }, { t: "else" }], checkall: "false", repair: false, outputs: 2, wires: [] });
+
+    /**
+     * From wsn decrypt's write output at column c of group g: the write, the
+     * check that it was taken and the ack on the line; a lost write's refusal
+     * on the row below, sealed by wsn encrypt with the SEQN stored now, into
+     * its own http response.
+     */
+    function write(g, c, r, name, sql) {
+        let col = c;
+        const before = dialect.writeQuery ? g.add(change(`${name} query`, dialect.writeQuery(sql)), col++, r) : null;
+        const db = g.add(query(name, sql), col++, r);
+        if (before) { wire(before, [db]); }
+        const check = g.add(stored(), col++, r);
+        const ack = g.add(encrypt("Encrypt ack", true, { lost: dialect.lost }), col, r);
+        const ok = g.add(httpResponse(), col + 1, r);
+        wire(db, [check]);
+        wire(ack, [ok], [ok]);
+        const refused = [set("wsn.refused", "true", "bool")];
+        let mark;
+        let beforeSeal;
+        let sealColumn = col + 1;
+        if (dialect.seqnNow) {
+            // The write's own parameters would be refused by the device query (extra names).
+            mark = g.add(change("Refused", refused.concat([set("params", "{}", "json"), set("params.$id", "req.params.id", "msg")])), col, r + 1);
+            const seqnNow = g.add(query("SEQN now", "device"), col + 1, r + 1);
+            wire(mark, [seqnNow]);
+            beforeSeal = seqnNow;
+            sealColumn = col + 2;
+        } else {
+            mark = g.add(change("Refused", refused), col, r + 1);
+            beforeSeal = mark;
         }
-        const ok = httpResponse("", x + 780, below);
-        const seal = reply("Seal refusal", "wsn.key", x + 620, below, ok);
-        const answer = fn("SEQN that won", FN.refusal, 1, x + 460, below, [[seal]]);
-        const seqnNow = query("SEQN now", "device", x + 300, below, [answer]);
-        const refused = fn("Refused", FN.refusalParams, 1, x + 140, below, [[seqnNow]]);
-        return stored(x, y, [ack], [refused], dialect.taken);
+        const seal = g.add(encrypt("Encrypt refusal", true, { seqn: dialect.refusalSeqn }), sealColumn, r + 1);
+        const refusedOk = g.add(httpResponse(), sealColumn + 1, r + 1);
+        wire(beforeSeal, [seal]);
+        wire(seal, [refusedOk], [refusedOk]);
+        wire(check, [ack], [mark]);
+        return before || db;
     }
-    function comment(name, info, x, y) {
-        return add({ id: id("8"), type: "comment", name, info, x, y, wires: [] });
+    /** The start of every endpoint: the device row of the id in the URL. */
+    function deviceRow(g, r, method, url, name) {
+        const start = g.add(httpIn(name, method, url), 0, r);
+        const params = g.add(change("Device id", dialect.deviceQuery), 1, r);
+        const get = g.add(query("Get device", "device"), 2, r);
+        wire(start, [params]);
+        wire(params, [get]);
+        return get;
     }
-
-    nodes.push(dialect.tab);
-    nodes.push(dialect.database);
-
-    // Columns: each node of a line 170 px right of the one before, so that
-    // the editor draws every wire left to right without overlaps.
-    const at = (column) => 110 + 170 * column;
 
     // GET /wsn/:id -> encrypted {"SEQN":n} (the article's case 1; legacy formats only)
     {
-        const y = 80;
-        const ok = httpResponse("", at(5), y);
-        const seal = reply("Encrypt response", "payload[0].deviceKey", at(4), y, ok);
-        const answer = fn("SEQN reply", FN.seqnReply, 1, at(3), y, [[seal]]);
-        const get = query("Get device", "device", at(2), y, [answer]);
-        const params = fn("Device id", FN.deviceParams, 1, at(1), y, [[get]]);
-        httpIn("getSensorSEQN", "get", "/wsn/:id", at(0), y, [params]);
-        comment("GET /wsn/:id: current SEQN, encrypted (legacy formats)", "Case 1 of the article: the device asks for its sequence number, answered in the passphrase format (?format=raw: the raw format). Unauthenticated and replayable, so a device restricted to the authenticated format gets 403 here and asks with a sealed query on POST /wsn/:id instead.", at(1), y - 40);
+        const g = group("GET /wsn/:id: the SEQN, encrypted (legacy formats)");
+        g.add(comment("GET /wsn/:id", "Case 1 of the article: the device asks for its sequence number, answered in the passphrase format (?format=raw: the raw format). Unauthenticated and replayable, so a device restricted to the authenticated format gets 403 here and asks with a sealed query on POST /wsn/:id instead."), 0, 0);
+        const get = deviceRow(g, 1, "get", "/wsn/:id", "getSensorSEQN");
+        const seal = g.add(encrypt("Encrypt SEQN", false), 3, 1);
+        const ok = g.add(httpResponse(), 4, 1);
+        wire(get, [seal]);
+        wire(seal, [ok], [ok]);
+        g.close();
     }
 
     // POST /wsn/:id: an authenticated SEQN query (the line above), or a SEQN
-    // reset (cases 2 and 3); refusals on the lines below.
+    // reset (cases 2 and 3); refusals on the rows below.
     {
-        const y = 240;
-        const ok = httpResponse("", at(10), y);
-        const seal = reply("Encrypt ack", "wsn.key", at(9), y, ok);
-        const ack = fn("Ack", FN.resetAck, 1, at(8), y, [[seal]]);
-        const check = written(at(7), y, ack);
-        const update = query("Set SEQN", "reset", at(6), y, [check]);
-        const params = fn("Update params", FN.resetParams, 1, at(5), y, [[update]]);
-        const seqnOk = httpResponse("", at(7), y - 60);
-        const answer = reply("Encrypt SEQN", "wsn.key", at(6), y - 60, seqnOk);
-        const seqn = add({ id: id("7"), type: "change", name: "SEQN reply", rules: [{ t: "set", p: "reply", pt: "msg", to: "{}", tot: "json" }, { t: "set", p: "reply.SEQN", pt: "msg", to: "wsn.stored", tot: "msg" }], x: at(5), y: y - 60, wires: [[answer]] });
-        const kind = add({ id: id("6"), type: "switch", name: "query or reset?", property: "wsn.kind", propertyType: "msg", rules: [{ t: "eq", v: "query", vt: "str" }, { t: "else" }], checkall: "false", repair: false, outputs: 2, x: at(4), y, wires: [[seqn], [params]] });
-        const refusedOk = httpResponse("", at(4), y + 60);
-        const open = decrypt("Decrypt request", "seqn", at(3), y, [[kind], [refusedOk]]);
-        const get = query("Get device", "device", at(2), y, [open]);
-        const idParams = fn("Device id", FN.deviceParams, 1, at(1), y, [[get]]);
-        httpIn("setSensorSEQN", "post", "/wsn/:id", at(0), y, [idParams]);
-        comment("POST /wsn/:id: SEQN query (auth) or reset (forward only)", "Cases 2 and 3 of the article, and the authenticated SEQN query. A reset moves the SEQN forward only (the Decrypt node's 'any' policy restores the article's replayable reset for the passphrase format alone); the raw format cannot reset at all, its IV makes any captured ciphertext's first block rewritable.", at(1), y - 100);
+        const g = group("POST /wsn/:id: SEQN query (auth) or reset (forward only)");
+        g.add(comment("POST /wsn/:id", "Cases 2 and 3 of the article, and the authenticated SEQN query. A reset moves the SEQN forward only (the Decrypt node's 'any' policy restores the article's replayable reset for the passphrase format alone); the raw format cannot reset at all, its IV makes any captured ciphertext's first block rewritable."), 0, 0);
+        const get = deviceRow(g, 2, "post", "/wsn/:id", "setSensorSEQN");
+        const open = g.add(decrypt("Decrypt request", "seqn"), 3, 2);
+        const seqn = g.add(encrypt("Encrypt SEQN", true), 4, 1);
+        const seqnOk = g.add(httpResponse(), 5, 1);
+        wire(seqn, [seqnOk], [seqnOk]);
+        const reset = write(g, 4, 2, "Set SEQN", "reset");
+        const refusedOk = g.add(httpResponse(), 4, 3);
+        wire(get, [open]);
+        wire(open, [seqn], [reset], [refusedOk]);
+        g.close();
     }
 
     // POST /data/:id with encrypted {"data":{...},"SEQN":n} -> one Data row
     {
-        const y = 440;
-        const ok = httpResponse("", at(9), y);
-        const seal = reply("Encrypt ack", "wsn.key", at(8), y, ok);
-        const ack = fn("Ack", FN.dataAck, 1, at(7), y, [[seal]]);
-        const check = written(at(6), y, ack);
-        const insert = query("Store data", "store", at(5), y, [check]);
-        const params = fn("Insert params", FN.storeParams, 1, at(4), y, [[insert]]);
-        const refusedOk = httpResponse("", at(4), y + 60);
-        const open = decrypt("Decrypt request", "data", at(3), y, [[params], [refusedOk]]);
-        const get = query("Get device", "device", at(2), y, [open]);
-        const idParams = fn("Device id", FN.deviceParams, 1, at(1), y, [[get]]);
-        httpIn("logSensorData", "post", "/data/:id", at(0), y, [idParams]);
-        comment("POST /data/:id: log data", dialect.storeComment, at(1), y - 40);
+        const g = group("POST /data/:id: log data");
+        g.add(comment("POST /data/:id", dialect.storeInfo), 0, 0);
+        const get = deviceRow(g, 1, "post", "/data/:id", "logSensorData");
+        const open = g.add(decrypt("Decrypt request", "data"), 3, 1);
+        const store = write(g, 4, 1, "Store data", "store");
+        const refusedOk = g.add(httpResponse(), 4, 2);
+        wire(get, [open]);
+        wire(open, [store], [refusedOk]);
+        g.close();
     }
 
     // Database errors produce no output message from the database node; answer them here.
     {
-        const res = httpResponse("", at(3), 580);
-        const generic = fn("500, nothing more", FN.serverError, 1, at(2), 580, [[res]]);
-        const scope = nodes.filter((n) => n.type === dialect.dbType || n.type === "function").map((n) => n.id);
-        add({ id: id("9"), type: "catch", name: "database errors", scope, uncaught: false, x: at(0) + 40, y: 580, wires: [[generic]] });
+        const g = group("Database errors: 500");
+        const scope = nodes.filter((n) => n.type === dialect.dbType || n.type === "change").map((n) => n.id);
+        const caught = g.add({ id: id("9"), type: "catch", name: "database errors", scope, uncaught: false, wires: [] }, 0, 0);
+        // Only a generic answer: the message may carry the device row.
+        const generic = g.add(change("500, nothing more", [set("statusCode", "500", "num"), set("payload", "{\"error\":\"server_error\"}", "json"), del("wsn")]), 1, 0);
+        const res = g.add(httpResponse(), 2, 0);
+        wire(caught, [generic]);
+        wire(generic, [res]);
+        g.close();
     }
     return nodes;
 }
 
-const root = path.join(__dirname, "..");
-const check = process.argv.includes("--check");
-const stale = [];
-let written = 0;
-for (const dialect of DIALECTS) {
-    const nodes = build(dialect);
-    const text = JSON.stringify(nodes, null, 2) + "\n";
-    const targets = [path.join(root, "flows", dialect.file), path.join(root, "examples", dialect.file)];
-    for (const file of targets) {
-        if (check) {
-            if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) { stale.push(file); }
-        } else {
-            fs.mkdirSync(path.dirname(file), { recursive: true });
-            fs.writeFileSync(file, text);
-            written += 1;
+/**
+ * Outputs that refuse (not part of a success path): wsn decrypt's last,
+ * wsn encrypt's second, and the "stored?" switch's else.
+ */
+function refusalOutput(node, index) {
+    if (node.type === "wsn-decrypt") { return index === node.wires.length - 1; }
+    if (node.type === "wsn-encrypt") { return index === 1; }
+    if (node.type === "switch" && node.name === "stored?") { return index === node.rules.length - 1; }
+    return false;
+}
+
+/**
+ * The figures of a flows file, measured on its JSON: nodes (flow nodes, no
+ * tab, group or configuration node), function nodes, wires, wires whose
+ * target is not right of their source, groups, and per http in node the
+ * success paths to an http response (nodes strictly between).
+ */
+function figures(flow) {
+    const byId = new Map(flow.map((n) => [n.id, n]));
+    const flowNodes = flow.filter((n) => Array.isArray(n.wires));
+    let wires = 0;
+    let rightToLeft = 0;
+    for (const n of flowNodes) {
+        for (const targets of n.wires) {
+            for (const t of targets) {
+                wires += 1;
+                if (!(byId.get(t).x > n.x)) { rightToLeft += 1; }
+            }
         }
     }
-    if (!check) { console.log(`make-flows: ${dialect.file}: ${nodes.length} nodes`); }
+    const paths = [];
+    for (const start of flowNodes.filter((n) => n.type === "http in")) {
+        (function walk(node, between) {
+            if (node.type === "http response") {
+                paths.push({ endpoint: `${start.method.toUpperCase()} ${start.url}`, between: between.length - 1, names: between.slice(1).map((n) => n.name || n.type) });
+                return;
+            }
+            node.wires.forEach(function (targets, index) {
+                if (refusalOutput(node, index)) { return; }
+                for (const t of new Set(targets)) { walk(byId.get(t), between.concat([node])); }
+            });
+        })(start, []);
+    }
+    return {
+        nodes: flowNodes.length,
+        functionNodes: flowNodes.filter((n) => n.type === "function").length,
+        wires,
+        rightToLeft,
+        groups: flow.filter((n) => n.type === "group").length,
+        successPaths: paths
+    };
 }
-if (stale.length) {
-    console.error(`make-flows: out of date: ${stale.join(", ")} (run node scripts/make-flows.js)`);
-    process.exit(1);
+
+function printFigures(name, f) {
+    console.log(`${name}: ${f.nodes} nodes, ${f.functionNodes} function nodes, ${f.groups} groups, ${f.wires} wires, ${f.rightToLeft} right to left`);
+    for (const p of f.successPaths) {
+        console.log(`  ${p.endpoint}: ${p.between} nodes between http in and http response (${p.between + 2} with them): ${p.names.join(" > ")}`);
+    }
 }
-if (!check) { console.log(`make-flows: wrote ${written} files`); }
+
+function main() {
+    const root = path.join(__dirname, "..");
+    const figuresOf = process.argv.indexOf("--figures");
+    if (figuresOf > 0) {
+        const file = process.argv[figuresOf + 1];
+        printFigures(path.basename(file), figures(JSON.parse(fs.readFileSync(file, "utf8"))));
+        return;
+    }
+    const check = process.argv.includes("--check");
+    const stale = [];
+    let written = 0;
+    for (const dialect of DIALECTS) {
+        const nodes = build(dialect);
+        const text = JSON.stringify(nodes, null, 2) + "\n";
+        const targets = [path.join(root, "flows", dialect.file), path.join(root, "examples", dialect.file)];
+        for (const file of targets) {
+            if (check) {
+                if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) { stale.push(file); }
+            } else {
+                fs.mkdirSync(path.dirname(file), { recursive: true });
+                fs.writeFileSync(file, text);
+                written += 1;
+            }
+        }
+        if (!check) { printFigures(`make-flows: ${dialect.file}`, figures(JSON.parse(text))); }
+    }
+    if (stale.length) {
+        console.error(`make-flows: out of date: ${stale.join(", ")} (run node scripts/make-flows.js)`);
+        process.exit(1);
+    }
+    if (!check) { console.log(`make-flows: wrote ${written} files`); }
+}
+
+if (require.main === module) { main(); }
+
+module.exports = { DIALECTS, build, figures, refusalOutput };

@@ -3,8 +3,6 @@
 //! base64-encoded, then encrypted, and the reverse. The authenticated format
 //! is [`crate::auth`]'s.
 
-use serde::Deserialize;
-use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use crate::cipher::{self, RawKey};
@@ -45,7 +43,9 @@ impl Format {
 }
 
 /// The fields of a request body that matter; others are ignored.
-#[derive(Debug, Default, Deserialize)]
+// The derived reader is the tests' reference for `from_json_text`.
+#[derive(Debug, Default)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct BodyFields {
     /// Passphrase-format ciphertext.
     pub msg: Option<String>,
@@ -141,23 +141,6 @@ impl Request<'_> {
     }
 }
 
-/// Opens a request in a legacy format with the device key and returns the
-/// JSON object inside.
-///
-/// # Errors
-/// [`Error::BadKey`] for an empty passphrase or a raw key that is not hex of
-/// the right length; the outer-shape errors of [`cipher::passphrase_decrypt`]
-/// and [`cipher::raw_decrypt`]; [`Error::CannotDecrypt`] for everything found
-/// after decryption; [`Error::BadOptions`] for the authenticated format,
-/// which [`crate::auth`] and [`crate::request`] open.
-pub fn open(request: &Request<'_>, key: &str) -> Result<Map<String, Value>> {
-    let opened = open_legacy(request, key)?;
-    match serde_json::from_str(&opened.json_text) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(Error::CannotDecrypt),
-    }
-}
-
 /// A legacy-format message, decrypted.
 pub struct LegacyOpened {
     /// The JSON text as the device wrote it, once it reads as an object.
@@ -169,12 +152,17 @@ pub struct LegacyOpened {
     pub malleable_prefix: usize,
 }
 
-/// Decrypts and base64-decodes a legacy request to its JSON text. Every way
-/// the plaintext can be wrong answers the same, so that a wrong key that
-/// happens to leave valid padding looks like any other wrong key.
+/// Decrypts and base64-decodes a legacy request to its JSON text, which
+/// must be an object. Every way the plaintext can be wrong answers the same,
+/// so that a wrong key that happens to leave valid padding looks like any
+/// other wrong key.
 ///
 /// # Errors
-/// As [`open`].
+/// [`Error::BadKey`] for an empty passphrase or a raw key that is not hex of
+/// the right length; the outer-shape errors of [`cipher::passphrase_decrypt`]
+/// and [`cipher::raw_decrypt`]; [`Error::CannotDecrypt`] for everything found
+/// after decryption; [`Error::BadOptions`] for the authenticated format,
+/// which [`crate::auth`] and [`crate::request`] open.
 pub fn open_legacy(request: &Request<'_>, key: &str) -> Result<LegacyOpened> {
     let (inner, in_first_block) = match *request {
         Request::Passphrase { msg } => (cipher::passphrase_decrypt(msg, passphrase(key)?)?, 0),
@@ -213,7 +201,7 @@ pub enum Sealed {
 /// device key.
 ///
 /// # Errors
-/// [`Error::BadKey`] as for [`open`]; [`Error::TooLarge`]; [`Error::Rng`] if
+/// [`Error::BadKey`] as for [`open_legacy`]; [`Error::TooLarge`]; [`Error::Rng`] if
 /// no salt or IV can be drawn; [`Error::BadOptions`] for the authenticated
 /// format, which [`crate::auth::seal`] seals.
 pub fn seal(json_text: &str, key: &str, format: Format) -> Result<Sealed> {
@@ -242,6 +230,7 @@ fn passphrase(key: &str) -> Result<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     /// `from_json_text` as it was before it stopped building a `Value`:
     /// the reference it must agree with.

@@ -20,6 +20,10 @@ pub enum Error {
     /// wrong length (missing `Salted__` header, ciphertext not a whole number
     /// of blocks, IV not 16 bytes).
     BadFormat,
+    /// A request body given to the JavaScript exports as anything but its
+    /// JSON text (a parsed object, a Buffer). Its code is `bad_format`, and
+    /// only its message differs, to tell the caller what to pass instead.
+    BodyNotText,
     /// The message could not be opened: wrong key, bad padding, or a
     /// plaintext that is not base64 of UTF-8 JSON. Deliberately opaque.
     CannotDecrypt,
@@ -63,7 +67,7 @@ impl Error {
     pub const fn code(self) -> &'static str {
         match self {
             Error::BadBase64 => "bad_base64",
-            Error::BadFormat => "bad_format",
+            Error::BadFormat | Error::BodyNotText => "bad_format",
             Error::CannotDecrypt => "cannot_decrypt",
             Error::BadJson => "bad_json",
             Error::BadSeqn => "bad_seqn",
@@ -83,7 +87,7 @@ impl Error {
     }
 
     /// The error a code names, for codes made outside the core (the flows'
-    /// database refusals).
+    /// database refusals); `bad_format` names [`Error::BadFormat`].
     #[must_use]
     pub fn from_code(code: &str) -> Option<Error> {
         Error::ALL.into_iter().find(|error| error.code() == code)
@@ -94,7 +98,7 @@ impl Error {
     /// ([`Error::public_code`]).
     pub const fn http_status(self) -> u16 {
         match self {
-            Error::BadBase64 | Error::BadFormat | Error::CannotDecrypt | Error::BadJson | Error::BadSeqn => 400,
+            Error::BadBase64 | Error::BadFormat | Error::BodyNotText | Error::CannotDecrypt | Error::BadJson | Error::BadSeqn => 400,
             Error::WrongKind | Error::MalleableSeqn => 400,
             Error::FormatNotAllowed => 403,
             Error::UnknownDevice => 404,
@@ -140,6 +144,7 @@ impl Error {
         match self {
             Error::BadBase64 => "ciphertext, IV or salt is not valid base64",
             Error::BadFormat => "message is not in a supported wire format",
+            Error::BodyNotText => "a request body crosses as its JSON text: pass a string (JSON.stringify a parsed body)",
             Error::CannotDecrypt => "message cannot be decrypted",
             Error::BadJson => "body is not valid JSON",
             Error::BadSeqn => "SEQN must be an integer between 0 and 2^53-1",
@@ -181,5 +186,8 @@ mod tests {
             assert!(Error::from_code(error.public_code()).is_some(), "{error:?}");
         }
         assert_eq!(Error::from_code("bad_challenge"), None);
+        // Not in `ALL`: the same code as `BadFormat`, another message.
+        assert_eq!(Error::from_code(Error::BodyNotText.code()), Some(Error::BadFormat));
+        assert_eq!(Error::BodyNotText.http_status(), Error::BadFormat.http_status());
     }
 }

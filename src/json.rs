@@ -1,11 +1,22 @@
 //! JSON read exactly as `serde_json::from_str::<Value>` reads it, without
 //! building the `Value`.
 //!
-//! The JavaScript exports need two answers from a JSON text: is it an object
-//! (a decrypted message, which JavaScript then `JSON.parse`s), and what are
-//! the `msg`, `iv` and `data` members of a request body. Getting them through
+//! The JavaScript exports need a few answers from a JSON text: is it an
+//! object (a decrypted message, which JavaScript then `JSON.parse`s), what
+//! are its `SEQN` and `data`, and what are the `msg`, `iv`, `data` and `auth`
+//! members of a request body. Getting them through
 //! `Value` linked serde_json's map and serde's error formatting into the wasm
 //! module, a third of its size, for values and messages that were thrown away.
+//!
+//! Why serde_json stays in the wasm at all, when JavaScript has a JSON
+//! parser: the rules of a request (which format the body is, the message's
+//! SEQN, whether its `data` is an object, where its SEQN starts in a raw
+//! message) are decided inside the core, in the one call a request makes.
+//! `JSON.parse` would hand back a tree of `JsValue`s that the core would then
+//! have to read property by property across the boundary, or a second call
+//! would have to carry the answers in: a second crossing either way. So the
+//! device's JSON text (the body and the decrypted message) is read here, and
+//! JavaScript parses the message once more only to get its own values.
 //!
 //! The visitors here are driven by the same parser through
 //! `deserialize_any`, as `Value` is, so the syntax, the reading of numbers

@@ -103,11 +103,25 @@ impl From<Error> for Refused {
     }
 }
 
-/// Whether `format` is among the comma-separated `formats`. Nothing listed
-/// allows nothing.
+/// The formats a comma-separated list allows, in list order, each once.
+/// Names are trimmed; unknown names allow nothing. Nothing listed allows
+/// nothing. The one reading of a device's format list: the nodes ask for
+/// it through `formatsAllowed` instead of splitting the list themselves.
+#[must_use]
+pub fn allowed(formats: Option<&str>) -> Vec<Format> {
+    let mut allowed = Vec::new();
+    for format in formats.unwrap_or("").split(',').filter_map(|name| Format::from_name(name.trim())) {
+        if !allowed.contains(&format) {
+            allowed.push(format);
+        }
+    }
+    allowed
+}
+
+/// Whether `format` is among the comma-separated `formats` ([`allowed`]).
 #[must_use]
 pub fn allows(formats: Option<&str>, format: Format) -> bool {
-    formats.is_some_and(|list| list.split(',').any(|name| name.trim() == format.as_str()))
+    allowed(formats).contains(&format)
 }
 
 /// Takes a request body for the device.
@@ -287,6 +301,14 @@ mod tests {
             let text = refusal_text(Error::Stale, stored);
             let value: serde_json::Value = serde_json::from_str(&text).unwrap();
             assert_eq!(value, serde_json::json!({ "error": "stale", "SEQN": stored }), "{text}");
+        }
+    }
+
+    #[test]
+    fn allowed_keeps_list_order_once_each() {
+        assert_eq!(allowed(Some(" auth , raw,auth,,passphrase ,authx")), [Format::Auth, Format::Raw, Format::Passphrase]);
+        for formats in [None, Some(""), Some(" , "), Some("AUTH"), Some("raw auth")] {
+            assert_eq!(allowed(formats), [], "{formats:?}");
         }
     }
 

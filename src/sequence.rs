@@ -5,8 +5,6 @@
 //! the store must repeat it atomically (a conditional `UPDATE`/`INSERT`), as
 //! the shipped flows do.
 
-use serde_json::{Map, Value};
-
 use crate::error::{Error, Result};
 
 /// The largest SEQN: 2^53 − 1, the largest integer JavaScript and JSON
@@ -65,21 +63,6 @@ pub fn seqn_from_f64(value: f64) -> Result<u64> {
         Ok(value as u64)
     } else {
         Err(Error::BadSeqn)
-    }
-}
-
-/// Reads the `SEQN` member of a decoded message.
-///
-/// # Errors
-/// [`Error::BadSeqn`] if it is missing or not a valid SEQN.
-pub fn seqn_of(message: &Map<String, Value>) -> Result<u64> {
-    match message.get("SEQN") {
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(whole) if whole <= MAX_SEQN => Ok(whole),
-            Some(_) => Err(Error::BadSeqn),
-            None => seqn_from_f64(n.as_f64().ok_or(Error::BadSeqn)?),
-        },
-        _ => Err(Error::BadSeqn),
     }
 }
 

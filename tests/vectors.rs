@@ -14,6 +14,9 @@ use wsn_crypto::envelope::{self, BodyFields, Format, Request, Sealed};
 use wsn_crypto::sequence::{self, Accepted, Policy, MAX_SEQN};
 use wsn_crypto::{encoding, kdf, Error};
 
+mod common;
+use common::{open_message, taken_seqn};
+
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -175,7 +178,7 @@ fn without_whitespace(text: &str) -> String {
 fn open_text(body: &str, key: &str) -> Result<(Format, Map<String, Value>), Error> {
     let fields = BodyFields::from_json_text(body)?;
     let request = fields.request()?;
-    let message = envelope::open(&request, key)?;
+    let message = open_message(&request, key)?;
     Ok((request.format(), message))
 }
 
@@ -323,7 +326,7 @@ fn aes256_cbc_passphrase_tampered_article_vector_never_opens() {
             tampered[index] ^= 1 << bit;
             let msg = b64(&tampered);
             let expected = if index < 8 { Error::BadFormat } else { Error::CannotDecrypt };
-            let got = envelope::open(&Request::Passphrase { msg: &msg }, ARTICLE_KEY);
+            let got = open_message(&Request::Passphrase { msg: &msg }, ARTICLE_KEY);
             assert_eq!(got, Err(expected), "byte {index} bit {bit}");
         }
     }
@@ -352,7 +355,7 @@ fn aes256_cbc_passphrase_flipped_salt_cannot_decrypt() {
         tampered[index] ^= 0x01;
         let msg = b64(&tampered);
         assert_eq!(
-            envelope::open(&Request::Passphrase { msg: &msg }, ARTICLE_KEY),
+            open_message(&Request::Passphrase { msg: &msg }, ARTICLE_KEY),
             Err(Error::CannotDecrypt),
             "salt byte {}",
             index - 8
@@ -423,7 +426,7 @@ fn aes256_cbc_passphrase_wrong_passphrase_cannot_decrypt() {
         "2B7E151628AED2A6ABF7158809CF4F3C ",
     ] {
         assert_eq!(
-            envelope::open(&Request::Passphrase { msg: ARTICLE_MSG }, wrong),
+            open_message(&Request::Passphrase { msg: ARTICLE_MSG }, wrong),
             Err(Error::CannotDecrypt),
             "{wrong:?}"
         );
@@ -475,7 +478,7 @@ fn aes_cbc_raw_decrypt_node_crypto_vectors() {
         let expected = plaintext_of(&v.plaintext, &v.plaintext_hex);
         assert_eq!(plain.as_deref().map(Vec::as_slice), Ok(expected.as_slice()), "raw vector {i} ({})", v.name);
         if let Some(message) = &v.message {
-            let opened = envelope::open(&Request::Raw { iv: &v.iv, data: &v.data }, &v.key_hex);
+            let opened = open_message(&Request::Raw { iv: &v.iv, data: &v.data }, &v.key_hex);
             assert_eq!(opened, Ok(object(message.clone())), "raw vector {i} ({}) as an envelope", v.name);
         }
     }
@@ -542,7 +545,7 @@ fn aes_cbc_raw_tampered_messages_never_open() {
                     Some(at) => data[at] ^= 1 << bit,
                 }
                 let (iv, data) = (b64(&iv), b64(&data));
-                let got = envelope::open(&Request::Raw { iv: &iv, data: &data }, &v.key_hex);
+                let got = open_message(&Request::Raw { iv: &iv, data: &data }, &v.key_hex);
                 if bit == 7 {
                     assert_eq!(got, Err(Error::CannotDecrypt), "raw vector {i}: byte {index} bit {bit}");
                 } else {
@@ -558,7 +561,7 @@ fn aes_cbc_raw_tampered_messages_never_open() {
         }
         for len in 0..data.len() {
             let cut = b64(&data[..len]);
-            let got = envelope::open(&Request::Raw { iv: &v.iv, data: &cut }, &v.key_hex);
+            let got = open_message(&Request::Raw { iv: &v.iv, data: &cut }, &v.key_hex);
             let expected = if len == 0 || len % BLOCK_LEN != 0 { Error::BadFormat } else { Error::CannotDecrypt };
             assert_eq!(got, Err(expected), "raw vector {i}: data cut to {len} bytes");
         }
@@ -669,7 +672,7 @@ fn envelope_open_arduino_2016_lost_padding() {
         .expect("the outer layer is intact");
         let inner = String::from_utf8(plain.to_vec()).expect("ASCII base64");
         assert_ne!(inner.len() % 4, 0, "{}: the inner base64 is one character short", v.name);
-        let opened = envelope::open(&request, &v.key);
+        let opened = open_message(&request, &v.key);
         match &v.expect.message {
             Some(message) => assert_eq!(opened, Ok(object(message.clone())), "{}", v.name),
             None => assert_eq!(opened, Err(Error::CannotDecrypt), "{}", v.name),
@@ -721,7 +724,7 @@ fn envelope_open_reads_floats_as_javascript_does() {
         let Ok(Sealed::Passphrase(msg)) = envelope::seal(&json_text, ARTICLE_KEY, Format::Passphrase) else {
             panic!("seal")
         };
-        let opened = envelope::open(&Request::Passphrase { msg: &msg }, ARTICLE_KEY).expect("open");
+        let opened = open_message(&Request::Passphrase { msg: &msg }, ARTICLE_KEY).expect("open");
         assert_eq!(opened.get("value").and_then(Value::as_f64), Some(value), "row {i}: {json_text}");
     }
 }
@@ -771,10 +774,10 @@ fn envelope_tampered_messages_never_open() {
             tampered[index] ^= 0x80;
             let tampered = b64(&tampered);
             let expected = if index < 8 { Error::BadFormat } else { Error::CannotDecrypt };
-            let got = envelope::open(&Request::Passphrase { msg: &tampered }, &v.key);
+            let got = open_message(&Request::Passphrase { msg: &tampered }, &v.key);
             assert_eq!(got, Err(expected), "envelope vector {i} ({}): byte {index}", v.name);
         }
-        assert_ne!(envelope::open(&Request::Passphrase { msg }, &format!("{}x", v.key)), Ok(object(message.clone())));
+        assert_ne!(open_message(&Request::Passphrase { msg }, &format!("{}x", v.key)), Ok(object(message.clone())));
     }
 }
 
@@ -875,7 +878,7 @@ fn sequence_check_table() {
 }
 
 #[test]
-fn sequence_seqn_of_table() {
+fn sequence_seqn_as_the_backend_reads_it_table() {
     let table: &[(&str, Result<u64, Error>)] = &[
         (r#"{"SEQN":120}"#, Ok(120)),
         (r#"{"SEQN":0}"#, Ok(0)),
@@ -905,8 +908,7 @@ fn sequence_seqn_of_table() {
         (r#"{}"#, Err(Error::BadSeqn)),
     ];
     for (i, (text, expected)) in table.iter().enumerate() {
-        let message = object(serde_json::from_str(text).expect("table JSON"));
-        assert_eq!(sequence::seqn_of(&message), *expected, "row {i}: {text}");
+        assert_eq!(taken_seqn(text, ARTICLE_KEY), *expected, "row {i}: {text}");
     }
 }
 
@@ -914,9 +916,8 @@ fn sequence_seqn_of_table() {
 /// Regression: serde_json without its `float_roundtrip` feature rounded it
 /// to 9007199254740990, a different SEQN than the original flows take.
 #[test]
-fn sequence_seqn_of_reads_decimal_notation_exactly() {
-    let message = object(serde_json::from_str(r#"{"SEQN":9007199254740991.0}"#).expect("JSON"));
-    assert_eq!(sequence::seqn_of(&message), Ok(MAX_SEQN));
+fn sequence_seqn_as_the_backend_reads_it_reads_decimal_notation_exactly() {
+    assert_eq!(taken_seqn(r#"{"SEQN":9007199254740991.0}"#, ARTICLE_KEY), Ok(MAX_SEQN));
 }
 
 #[test]
@@ -949,8 +950,8 @@ fn sequence_seqn_from_f64_table() {
 fn article_flow_end_to_end() {
     // The article's case 2: stored SEQN 100, the device announces 120.
     let (format, message) = open_text(&json!({ "msg": ARTICLE_MSG }).to_string(), ARTICLE_KEY).expect("opens");
-    assert_eq!(format, Format::Passphrase);
-    let seqn = sequence::seqn_of(&message).expect("SEQN");
+    assert_eq!((format, message["SEQN"].as_u64()), (Format::Passphrase, Some(120)));
+    let seqn = taken_seqn(&Value::Object(message).to_string(), ARTICLE_KEY).expect("SEQN");
     assert_eq!(sequence::check(100, seqn, Policy::ForwardOnly), Ok(Accepted { seqn: 120, stored: 100, lost: 19 }));
     assert_eq!(sequence::check(120, seqn, Policy::ForwardOnly), Err(Error::Replay));
     assert_eq!(sequence::check(200, seqn, Policy::ForwardOnly), Err(Error::Stale));

@@ -11,7 +11,7 @@ use js_sys::{Array, Object, Reflect, JSON};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
-use wsn_crypto::{check_sequence, decrypt, decrypt_raw, encrypt, encrypt_raw, http_status, open, open_request, public_code, seal};
+use wsn_crypto::{check_sequence, decrypt, decrypt_raw, encrypt, encrypt_raw, formats_allowed, http_status, open, open_request, public_code, seal};
 
 const ARTICLE_KEY: &str = "2B7E151628AED2A6ABF7158809CF4F3C";
 const ARTICLE_MSG: &str = "U2FsdGVkX1+VRlCORJjs2mxxTljfcdu6Z7G8JVyFx7b+jaqKMLeBx4ecLQnjUOYp";
@@ -77,14 +77,31 @@ fn article_vector_decrypts() {
 }
 
 #[wasm_bindgen_test]
-fn article_vector_opens_as_object_and_as_text_and_passes_the_sequence_check() {
+fn article_vector_opens_as_text_and_passes_the_sequence_check() {
     let body_text = format!(r#"{{"msg":"{ARTICLE_MSG}"}}"#);
-    for body in [js(&body_text), s(&body_text)] {
-        let opened = open(body, s(ARTICLE_KEY), JsValue::UNDEFINED).expect("open");
-        assert_eq!(to_json(&opened), serde_json::json!({ "format": "passphrase", "message": { "SEQN": 120 } }));
-        let accepted = check_sequence(get(&opened, "message"), JsValue::from(100), JsValue::UNDEFINED).expect("check");
-        assert_eq!(to_json(&accepted), serde_json::json!({ "seqn": 120, "stored": 100, "lost": 19 }));
+    let opened = open(s(&body_text), s(ARTICLE_KEY), JsValue::UNDEFINED).expect("open");
+    assert_eq!(to_json(&opened), serde_json::json!({ "format": "passphrase", "message": { "SEQN": 120 } }));
+    let accepted = check_sequence(get(&opened, "message"), JsValue::from(100), JsValue::UNDEFINED).expect("check");
+    assert_eq!(to_json(&accepted), serde_json::json!({ "seqn": 120, "stored": 100, "lost": 19 }));
+}
+
+/// Bodies cross as their JSON text: the same body parsed (or as bytes) is
+/// refused before anything is read from it, with a message that says so.
+#[wasm_bindgen_test]
+fn a_body_that_is_not_its_json_text_is_bad_format() {
+    let body_text = format!(r#"{{"msg":"{ARTICLE_MSG}"}}"#);
+    let bytes: JsValue = js_sys::Uint8Array::from(body_text.as_bytes()).into();
+    let query = device_request("query", "{}");
+    for (i, body) in [js(&body_text), bytes, Array::of1(&s(&body_text)).into(), query.clone()].into_iter().enumerate() {
+        for got in [open(body.clone(), s(ARTICLE_KEY), object(&[("deviceId", s(DEVICE))])), open_request(body, s(ARTICLE_KEY), 100.into(), request_options("seqn", "passphrase,auth"))] {
+            let error = got.expect_err("refused");
+            assert_eq!(get(&error, "code").as_string().as_deref(), Some("bad_format"), "body {i}");
+            assert!(get(&error, "message").as_string().is_some_and(|m| m.contains("JSON text")), "body {i}: {error:?}");
+        }
     }
+    // The same bodies as text are taken.
+    assert!(open_request(text(&query), s(ARTICLE_KEY), 100.into(), request_options("seqn", "auth")).is_ok());
+    assert!(open_request(s(&body_text), s(ARTICLE_KEY), 100.into(), request_options("seqn", "passphrase")).is_ok());
 }
 
 #[wasm_bindgen_test]
@@ -111,25 +128,23 @@ fn decrypt_raw_node_crypto_vectors() {
 }
 
 #[wasm_bindgen_test]
-fn open_envelope_vectors_as_objects_and_as_text() {
+fn open_envelope_vectors_as_text() {
     for (i, v) in vectors(ENVELOPE_VECTORS).iter().enumerate() {
         let text = match v["body_text"].as_str() {
             Some(text) => text.to_string(),
             None => v["body"].to_string(),
         };
-        let mut bodies = vec![s(&text)];
-        if v["body"].is_object() {
-            bodies.push(js(&text));
-        }
-        for (j, body) in bodies.into_iter().enumerate() {
-            let got = open(body, s(text_field(v, "key")), JsValue::UNDEFINED);
-            match v["expect"]["error"].as_str() {
-                Some(expected) => assert_eq!(code(got), expected, "envelope vector {i} ({}), body {j}", v["name"]),
-                None => {
-                    let opened = got.unwrap_or_else(|e| panic!("envelope vector {i} ({}), body {j}: {e:?}", v["name"]));
-                    assert_eq!(to_json(&opened), v["expect"], "envelope vector {i} ({}), body {j}", v["name"]);
-                }
+        let got = open(s(&text), s(text_field(v, "key")), JsValue::UNDEFINED);
+        match v["expect"]["error"].as_str() {
+            Some(expected) => assert_eq!(code(got), expected, "envelope vector {i} ({})", v["name"]),
+            None => {
+                let opened = got.unwrap_or_else(|e| panic!("envelope vector {i} ({}): {e:?}", v["name"]));
+                assert_eq!(to_json(&opened), v["expect"], "envelope vector {i} ({})", v["name"]);
             }
+        }
+        // The parsed body, once also taken, is refused now.
+        if v["body"].is_object() {
+            assert_eq!(code(open(js(&text), s(text_field(v, "key")), JsValue::UNDEFINED)), "bad_format", "envelope vector {i} ({})", v["name"]);
         }
     }
 }
@@ -187,7 +202,7 @@ fn seal_open_round_trips_in_both_formats() {
             assert_eq!(sealed.is_string(), *format == "passphrase", "message {i} case {j}");
             // A passphrase reply is a bare string; as a request it travels as {msg}.
             let body = if sealed.is_string() { msg_body(&sealed) } else { sealed };
-            let opened = open(body, s(key), JsValue::UNDEFINED).unwrap_or_else(|e| panic!("message {i} case {j}: {e:?}"));
+            let opened = open(text(&body), s(key), JsValue::UNDEFINED).unwrap_or_else(|e| panic!("message {i} case {j}: {e:?}"));
             assert_eq!(to_json(&get(&opened, "format")), Value::from(*format), "message {i} case {j}");
             let expected: Value = serde_json::from_str(message).expect("JSON");
             assert_eq!(to_json(&get(&opened, "message")), expected, "message {i} case {j}");
@@ -248,7 +263,7 @@ fn error_codes_of_seal_and_open() {
     let scalar = seal(s("just a string"), s(ARTICLE_KEY), JsValue::UNDEFINED).expect("seal a string");
     assert_eq!(code(open(msg_body(&scalar), s(ARTICLE_KEY), JsValue::UNDEFINED)), "cannot_decrypt");
 
-    let article = js(&format!(r#"{{"msg":"{ARTICLE_MSG}"}}"#));
+    let article = s(&format!(r#"{{"msg":"{ARTICLE_MSG}"}}"#));
     assert_eq!(code(open(JsValue::UNDEFINED, s(ARTICLE_KEY), JsValue::UNDEFINED)), "bad_format");
     assert_eq!(code(open(JsValue::NULL, s(ARTICLE_KEY), JsValue::UNDEFINED)), "bad_format");
     assert_eq!(code(open(JsValue::from(120), s(ARTICLE_KEY), JsValue::UNDEFINED)), "bad_format");
@@ -257,7 +272,7 @@ fn error_codes_of_seal_and_open() {
     assert_eq!(code(open(article.clone(), JsValue::UNDEFINED, JsValue::UNDEFINED)), "bad_key");
     assert_eq!(code(open(article.clone(), s(""), JsValue::UNDEFINED)), "bad_key");
     assert_eq!(code(open(article, s("wrong"), JsValue::UNDEFINED)), "cannot_decrypt");
-    assert_eq!(code(open(js(r#"{"msg":{"nested":true}}"#), s(ARTICLE_KEY), JsValue::UNDEFINED)), "bad_format");
+    assert_eq!(code(open(s(r#"{"msg":{"nested":true}}"#), s(ARTICLE_KEY), JsValue::UNDEFINED)), "bad_format");
 }
 
 #[wasm_bindgen_test]
@@ -346,10 +361,18 @@ fn open_keeps_messages_with_large_integers() {
     assert!(message.is_object(), "message is {message:?}");
 }
 
+/// A passphrase-format request body as the exports take it: its JSON text.
 fn msg_body(msg: &JsValue) -> JsValue {
-    let body = Object::new();
-    Reflect::set(&body, &s("msg"), msg).expect("set");
-    body.into()
+    text(&object(&[("msg", msg.clone())]))
+}
+
+/// A body as the exports take it, its JSON text: an object (what `seal` and
+/// `encryptRaw` return) written with `JSON.stringify`, a string as it is.
+fn text(body: &JsValue) -> JsValue {
+    if body.is_string() {
+        return body.clone();
+    }
+    JSON::stringify(body).expect("stringify").into()
 }
 
 fn base64_of(text: &str) -> String {
@@ -496,8 +519,9 @@ fn request_options(endpoint: &str, formats: &str) -> JsValue {
     object(&[("endpoint", s(endpoint)), ("deviceId", s(DEVICE)), ("formats", s(formats))])
 }
 
+/// An authenticated-format request body: its JSON text.
 fn auth_body_of(auth: &str) -> JsValue {
-    object(&[("auth", s(auth))])
+    text(&object(&[("auth", s(auth))]))
 }
 
 /// A device's request sealed through the `seal` export: `{auth}`.
@@ -512,8 +536,13 @@ fn native_request(kind: wsn_crypto::auth::Kind, seqn: u64, plaintext: &[u8]) -> 
     auth_body_of(&auth)
 }
 
+/// The `auth` member of a body, given as an object or as its JSON text.
 fn auth_of(body: &JsValue) -> String {
-    get(body, "auth").as_string().expect("an auth member")
+    let body = match body.as_string() {
+        Some(text) => js(&text),
+        None => body.clone(),
+    };
+    get(&body, "auth").as_string().expect("an auth member")
 }
 
 fn auth_bytes(auth: &str) -> Vec<u8> {
@@ -551,8 +580,8 @@ fn refusal<T: core::fmt::Debug>(result: Result<T, JsValue>) -> (String, Option<S
 #[wasm_bindgen_test]
 fn open_request_takes_the_articles_passphrase_reset() {
     let body_text = format!(r#"{{"msg":"{ARTICLE_MSG}"}}"#);
-    for body in [js(&body_text), s(&body_text)] {
-        let taken = open_request(body, s(ARTICLE_KEY), 100.into(), request_options("seqn", "passphrase")).expect("openRequest");
+    {
+        let taken = open_request(s(&body_text), s(ARTICLE_KEY), 100.into(), request_options("seqn", "passphrase")).expect("openRequest");
         assert_eq!(
             to_json(&taken),
             serde_json::json!({
@@ -561,13 +590,18 @@ fn open_request_takes_the_articles_passphrase_reset() {
             }),
             "no `request` member outside the authenticated format"
         );
+        // Absent, not set to undefined (which JSON.stringify would hide).
+        assert_eq!(Reflect::has(&taken, &s("request")), Ok(false));
+        assert_eq!(Object::get_prototype_of(&taken), Object::get_prototype_of(&Object::new()), "a plain object");
+        let opened = open(s(&body_text), s(ARTICLE_KEY), JsValue::UNDEFINED).expect("open");
+        assert_eq!((Reflect::has(&opened, &s("kind")), Reflect::has(&opened, &s("seqn"))), (Ok(false), Ok(false)));
     }
     let take = |stored: f64, policy: Option<&str>| {
         let mut members = vec![("endpoint", s("seqn")), ("formats", s("passphrase,raw,auth"))];
         if let Some(policy) = policy {
             members.push(("policy", s(policy)));
         }
-        open_request(js(&body_text), s(ARTICLE_KEY), stored.into(), object(&members))
+        open_request(s(&body_text), s(ARTICLE_KEY), stored.into(), object(&members))
     };
     // What openRequest takes (stored, lost, policy), or the code it refuses with.
     type Outcome = Result<(f64, f64, &'static str), &'static str>;
@@ -595,7 +629,7 @@ fn open_request_takes_the_articles_passphrase_reset() {
         }
     }
     // The article's message has no `data`: not a data message.
-    let got = open_request(js(&body_text), s(ARTICLE_KEY), 100.into(), request_options("data", "passphrase"));
+    let got = open_request(s(&body_text), s(ARTICLE_KEY), 100.into(), request_options("data", "passphrase"));
     assert_eq!(refusal(got), ("bad_format".to_string(), None));
 }
 
@@ -612,7 +646,7 @@ fn open_request_takes_legacy_data_messages_and_keeps_raw_out_of_seqn() {
     );
     // The firmware's raw layout, SEQN last.
     let raw = seal(js(r#"{"data":{"value":300},"SEQN":121}"#), s(ARTICLE_KEY), js(r#"{"format":"raw"}"#)).expect("seal raw");
-    let taken = open_request(raw.clone(), s(ARTICLE_KEY), 120.into(), request_options("data", "raw")).expect("raw data");
+    let taken = open_request(text(&raw.clone()), s(ARTICLE_KEY), 120.into(), request_options("data", "raw")).expect("raw data");
     assert_eq!(to_json(&get(&taken, "format")), Value::from("raw"));
     assert_eq!((get(&taken, "kind").as_string(), get(&taken, "lost").as_f64()), (Some("data".into()), Some(0.0)));
     // Regression: under the article's "any", a captured raw data message
@@ -620,19 +654,19 @@ fn open_request_takes_legacy_data_messages_and_keeps_raw_out_of_seqn() {
     // back; raw data is forward-only under any rule ("none" applies none).
     for (policy, expected) in [("any", Some("stale")), ("forward-only", Some("stale")), ("none", None)] {
         let options = object(&[("endpoint", s("data")), ("deviceId", s(DEVICE)), ("formats", s("raw")), ("policy", s(policy))]);
-        let got = open_request(raw.clone(), s(ARTICLE_KEY), 500.into(), options);
+        let got = open_request(text(&raw.clone()), s(ARTICLE_KEY), 500.into(), options);
         match expected {
             Some(expected) => assert_eq!(refusal(got), (expected.to_string(), None), "policy {policy}"),
             None => assert_eq!(get(&got.expect("policy none"), "policy").as_string().as_deref(), Some("none")),
         }
     }
     // Nothing raw sets a SEQN, whatever it holds; refused before it is decrypted.
-    assert_eq!(refusal(open_request(raw, s(ARTICLE_KEY), 0.into(), request_options("seqn", "raw"))), ("format_not_allowed".into(), None));
+    assert_eq!(refusal(open_request(text(&raw), s(ARTICLE_KEY), 0.into(), request_options("seqn", "raw"))), ("format_not_allowed".into(), None));
     let raw_reset = seal(js(r#"{"SEQN":121}"#), s(ARTICLE_KEY), js(r#"{"format":"raw"}"#)).expect("seal raw");
-    assert_eq!(refusal(open_request(raw_reset, s("00".repeat(16).as_str()), 0.into(), request_options("seqn", "raw"))), ("format_not_allowed".into(), None));
+    assert_eq!(refusal(open_request(text(&raw_reset), s("00".repeat(16).as_str()), 0.into(), request_options("seqn", "raw"))), ("format_not_allowed".into(), None));
     // A SEQN within the first 12 JSON bytes: rewritable through the IV.
     let malleable = seal(js(r#"{"SEQN":121,"data":{"value":300}}"#), s(ARTICLE_KEY), js(r#"{"format":"raw"}"#)).expect("seal raw");
-    assert_eq!(refusal(open_request(malleable, s(ARTICLE_KEY), 0.into(), request_options("data", "raw"))), ("malleable_seqn".into(), None));
+    assert_eq!(refusal(open_request(text(&malleable), s(ARTICLE_KEY), 0.into(), request_options("data", "raw"))), ("malleable_seqn".into(), None));
     // The same layout is fine in the passphrase format, whose IV comes from the key.
     let passphrase = seal(js(r#"{"SEQN":121,"data":{"value":300}}"#), s(ARTICLE_KEY), JsValue::UNDEFINED).expect("seal");
     assert!(open_request(msg_body(&passphrase), s(ARTICLE_KEY), 0.into(), request_options("data", "passphrase")).is_ok());
@@ -647,7 +681,7 @@ fn open_request_takes_legacy_data_messages_and_keeps_raw_out_of_seqn() {
 #[wasm_bindgen_test]
 fn open_request_takes_auth_requests_and_their_replies_open_on_the_device() {
     let take = |body: JsValue, endpoint: &str, stored: f64| {
-        open_request(body, s(ARTICLE_KEY), stored.into(), request_options(endpoint, "auth")).unwrap_or_else(|e| panic!("{endpoint}: {e:?}"))
+        open_request(text(&body), s(ARTICLE_KEY), stored.into(), request_options(endpoint, "auth")).unwrap_or_else(|e| panic!("{endpoint}: {e:?}"))
     };
     // (kind, message, endpoint, stored, expected seqn, stored and lost)
     let table = [
@@ -666,7 +700,7 @@ fn open_request_takes_auth_requests_and_their_replies_open_on_the_device() {
             "format": "auth", "kind": kind, "seqn": seqn, "stored": stored_after, "lost": lost,
             "policy": "forward-only", "message": serde_json::from_str::<Value>(message).expect("JSON"), "request": tag_of(&auth)
         });
-        for (j, body) in [body.clone(), s(&JSON::stringify(&body).expect("stringify").as_string().expect("text"))].into_iter().enumerate() {
+        for (j, body) in [text(&body)].into_iter().enumerate() {
             let taken = take(body, endpoint, stored);
             // JSON numbers: compare as the doubles JavaScript holds.
             let got = to_json(&taken);
@@ -692,15 +726,15 @@ fn open_request_takes_auth_requests_and_their_replies_open_on_the_device() {
         // ... and only with its own: another request's tag, or none, fails.
         let other = auth_of(&device_request(kind, message));
         assert_eq!(code(open_reply(&auth_of(&sealed), &tag_of(&other))), "cannot_decrypt", "row {i}");
-        assert_eq!(code(open(sealed, s(ARTICLE_KEY), object(&[("deviceId", s(DEVICE))]))), "cannot_decrypt", "row {i}");
+        assert_eq!(code(open(text(&sealed), s(ARTICLE_KEY), object(&[("deviceId", s(DEVICE))]))), "cannot_decrypt", "row {i}");
     }
     // The authenticated format is forward-only whatever the policy says.
     for policy in ["any", "none", "forward-only"] {
         let options = object(&[("endpoint", s("seqn")), ("deviceId", s(DEVICE)), ("formats", s("auth")), ("policy", s(policy))]);
-        let (code, sealed) = refusal(open_request(device_request("reset", r#"{"SEQN":2}"#), s(ARTICLE_KEY), 9.into(), options.clone()));
+        let (code, sealed) = refusal(open_request(text(&device_request("reset", r#"{"SEQN":2}"#)), s(ARTICLE_KEY), 9.into(), options.clone()));
         assert_eq!((code.as_str(), sealed.is_some()), ("stale", true), "policy {policy}");
         let options = object(&[("endpoint", s("data")), ("deviceId", s(DEVICE)), ("formats", s("auth")), ("policy", s(policy))]);
-        let taken = open_request(device_request("data", r#"{"data":{},"SEQN":3}"#), s(ARTICLE_KEY), 2.into(), options);
+        let taken = open_request(text(&device_request("data", r#"{"data":{},"SEQN":3}"#)), s(ARTICLE_KEY), 2.into(), options);
         assert_eq!(get(&taken.expect("data"), "policy").as_string().as_deref(), Some("forward-only"), "policy {policy}");
     }
 }
@@ -731,7 +765,7 @@ fn open_request_seals_the_refusal_of_a_verified_auth_request() {
     ];
     for (i, (body, endpoint, stored, expected)) in table.into_iter().enumerate() {
         let request_tag = tag_of(&auth_of(&body));
-        let (code, sealed) = refusal(open_request(body, s(ARTICLE_KEY), stored.into(), request_options(endpoint, "auth")));
+        let (code, sealed) = refusal(open_request(text(&body), s(ARTICLE_KEY), stored.into(), request_options(endpoint, "auth")));
         assert_eq!(code, expected, "row {i}");
         let sealed = sealed.unwrap_or_else(|| panic!("row {i}: a verified request's refusal is sealed"));
         let opened = open_reply(&sealed, &request_tag).unwrap_or_else(|e| panic!("row {i}: {e:?}"));
@@ -784,7 +818,7 @@ fn open_request_refusals_before_the_tag_verifies_say_only_their_code() {
     ];
     for (i, (body, key, device_id, expected)) in rows.into_iter().enumerate() {
         let options = object(&[("endpoint", s("data")), ("deviceId", s(device_id)), ("formats", s("auth"))]);
-        assert_eq!(refusal(open_request(body, s(key), 0.into(), options)), (expected.to_string(), None), "row {i}");
+        assert_eq!(refusal(open_request(text(&body), s(key), 0.into(), options)), (expected.to_string(), None), "row {i}");
     }
     // No device id: the request cannot be checked (a flow's mistake, not the device's).
     let options = object(&[("endpoint", s("data")), ("formats", s("auth"))]);
@@ -807,19 +841,19 @@ fn open_request_formats_fail_closed() {
                 Some(formats) => object(&[("endpoint", s(endpoint)), ("deviceId", s(DEVICE)), ("formats", s(formats))]),
                 None => object(&[("endpoint", s(endpoint)), ("deviceId", s(DEVICE))]),
             };
-            let got = open_request(body.clone(), s(ARTICLE_KEY), 0.into(), options);
+            let got = open_request(text(&body.clone()), s(ARTICLE_KEY), 0.into(), options);
             assert_eq!(refusal(got), ("format_not_allowed".into(), None), "body {i} formats {j}");
         }
         // Set to undefined is unset: refused too.
         let options = object(&[("endpoint", s(endpoint)), ("deviceId", s(DEVICE)), ("formats", JsValue::UNDEFINED)]);
-        assert_eq!(refusal(open_request(body.clone(), s(ARTICLE_KEY), 0.into(), options)), ("format_not_allowed".into(), None), "body {i}");
+        assert_eq!(refusal(open_request(text(&body.clone()), s(ARTICLE_KEY), 0.into(), options)), ("format_not_allowed".into(), None), "body {i}");
         // Every other format alone refuses it; its own, alone or in a spaced list, takes it.
         for other in ["passphrase", "raw", "auth"].into_iter().filter(|other| other != format) {
-            let got = open_request(body.clone(), s(ARTICLE_KEY), 0.into(), request_options(endpoint, other));
+            let got = open_request(text(&body.clone()), s(ARTICLE_KEY), 0.into(), request_options(endpoint, other));
             assert_eq!(refusal(got), ("format_not_allowed".into(), None), "body {i} formats {other}");
         }
         for formats in [format.to_string(), format!(" x , {format} "), "passphrase,raw,auth".to_string()] {
-            let got = open_request(body.clone(), s(ARTICLE_KEY), 0.into(), request_options(endpoint, &formats));
+            let got = open_request(text(&body.clone()), s(ARTICLE_KEY), 0.into(), request_options(endpoint, &formats));
             assert!(got.is_ok(), "body {i} formats {formats}: {got:?}");
         }
     }
@@ -829,7 +863,7 @@ fn open_request_formats_fail_closed() {
 fn open_request_validates_its_options_stored_key_and_body() {
     let query = device_request("query", "{}");
     let good = request_options("seqn", "auth");
-    assert!(open_request(query.clone(), s(ARTICLE_KEY), 0.into(), good.clone()).is_ok());
+    assert!(open_request(text(&query.clone()), s(ARTICLE_KEY), 0.into(), good.clone()).is_ok());
     let bad_options: Vec<JsValue> = vec![
         JsValue::UNDEFINED,
         JsValue::NULL,
@@ -859,7 +893,7 @@ fn open_request_validates_its_options_stored_key_and_body() {
     ];
     for (i, options) in bad_options.into_iter().enumerate() {
         // Options are read before anything else, also with a good body and stored SEQN.
-        assert_eq!(refusal(open_request(query.clone(), s(ARTICLE_KEY), 0.into(), options)), ("bad_options".into(), None), "options {i}");
+        assert_eq!(refusal(open_request(text(&query.clone()), s(ARTICLE_KEY), 0.into(), options)), ("bad_options".into(), None), "options {i}");
     }
     let bad_stored: Vec<JsValue> = vec![
         s("100"),
@@ -877,20 +911,21 @@ fn open_request_validates_its_options_stored_key_and_body() {
         js("[1]"),
     ];
     for (i, stored) in bad_stored.into_iter().enumerate() {
-        assert_eq!(refusal(open_request(query.clone(), s(ARTICLE_KEY), stored, good.clone())), ("bad_stored".into(), None), "stored {i}");
+        assert_eq!(refusal(open_request(text(&query.clone()), s(ARTICLE_KEY), stored, good.clone())), ("bad_stored".into(), None), "stored {i}");
     }
     for (i, key) in [JsValue::UNDEFINED, JsValue::NULL, 16.into(), s(""), s("secret"), s(&ARTICLE_KEY[1..])].into_iter().enumerate() {
-        assert_eq!(refusal(open_request(query.clone(), key, 0.into(), good.clone())), ("bad_key".into(), None), "key {i}");
+        assert_eq!(refusal(open_request(text(&query.clone()), key, 0.into(), good.clone())), ("bad_key".into(), None), "key {i}");
     }
     let bad_bodies: Vec<(JsValue, &str)> = vec![
         (JsValue::UNDEFINED, "bad_format"),
         (JsValue::NULL, "bad_format"),
         (5.into(), "bad_format"),
-        (js("[]"), "bad_format"),
-        (js("{}"), "bad_format"),
-        (js(r#"{"auth":5}"#), "bad_format"),
-        (js(r#"{"auth":null}"#), "bad_format"),
-        (object(&[("auth", auth_of(&query).into()), ("msg", s(ARTICLE_MSG))]), "bad_format"),
+        (s("[]"), "bad_format"),
+        (s("{}"), "bad_format"),
+        (s(r#"{"auth":5}"#), "bad_format"),
+        (s(r#"{"auth":null}"#), "bad_format"),
+        (text(&object(&[("auth", auth_of(&query).into()), ("msg", s(ARTICLE_MSG))])), "bad_format"),
+        (js(r#"{"auth":"AAAA"}"#), "bad_format"),
         (s("not json"), "bad_json"),
         (s(r#"{"auth":"#), "bad_json"),
         (s(r#""text""#), "bad_format"),
@@ -922,7 +957,7 @@ fn seal_in_the_auth_format_takes_the_header_seqn_from_the_message() {
         assert_eq!((bytes[0], bytes[1], header_seqn(&auth)), (2, byte, seqn), "row {i}");
         assert!(bytes.len() >= 58 && (bytes.len() - 58) % 16 == 0, "row {i}: {} bytes", bytes.len());
         assert_ne!(auth, auth_of(&device_request(kind, message)), "row {i}: a fresh IV");
-        let opened = open(sealed, s(ARTICLE_KEY), object(&[("deviceId", s(DEVICE))])).unwrap_or_else(|e| panic!("row {i}: {e:?}"));
+        let opened = open(text(&sealed), s(ARTICLE_KEY), object(&[("deviceId", s(DEVICE))])).unwrap_or_else(|e| panic!("row {i}: {e:?}"));
         assert_eq!(get(&opened, "kind").as_string().as_deref(), Some(kind), "row {i}");
         assert_eq!(get(&opened, "seqn").as_f64(), Some(seqn as f64), "row {i}");
         assert_eq!(to_json(&get(&opened, "format")), Value::from("auth"), "row {i}");
@@ -1025,9 +1060,9 @@ fn open_takes_replies_bound_to_their_request() {
             options.push(("request", s(&base64_of_hex(request))));
         }
         let body = auth_body_of(text_field(v, "auth"));
-        let body_text = format!(r#"{{"auth":"{}"}}"#, text_field(v, "auth"));
-        for body in [body, s(&body_text)] {
-            let opened = open(body, s(text_field(v, "key")), object(&options)).unwrap_or_else(|e| panic!("vector {i}: {e:?}"));
+        assert_eq!(body.as_string(), Some(format!(r#"{{"auth":"{}"}}"#, text_field(v, "auth"))));
+        {
+            let opened = open(text(&body), s(text_field(v, "key")), object(&options)).unwrap_or_else(|e| panic!("vector {i}: {e:?}"));
             assert_eq!(get(&opened, "kind").as_string().as_deref(), v["kind"].as_str(), "vector {i}");
             assert_eq!(get(&opened, "seqn").as_f64(), v["seqn"].as_f64(), "vector {i}");
             let plaintext: Value = serde_json::from_str(text_field(v, "plaintext")).expect("plaintext");
@@ -1072,14 +1107,31 @@ fn open_takes_replies_bound_to_their_request() {
         (ack.clone(), object(&[("deviceId", s(DEVICE)), ("direction", s("reply")), ("request", s(&tag_of(&auth_of(&ack))))]), "cannot_decrypt"),
     ];
     for (i, (body, options, expected)) in rows.into_iter().enumerate() {
-        assert_eq!(code(open(body, s(ARTICLE_KEY), options)), expected, "row {i}");
+        assert_eq!(code(open(text(&body), s(ARTICLE_KEY), options)), expected, "row {i}");
     }
-    let opened = open(ack, s(ARTICLE_KEY), object(&[("deviceId", s(DEVICE)), ("direction", s("reply")), ("request", s(&tag)), ("formats", s("auth"))]))
+    let opened = open(text(&ack), s(ARTICLE_KEY), object(&[("deviceId", s(DEVICE)), ("direction", s("reply")), ("request", s(&tag)), ("formats", s("auth"))]))
         .expect("the ack opens with its request");
     assert_eq!(
         to_json(&opened),
         serde_json::json!({ "kind": "ack", "seqn": 4, "format": "auth", "message": { "SEQN": 4, "ack": true } })
     );
+}
+
+/// `formatsAllowed` reads a list as `openRequest` does: what it names is
+/// what `openRequest` takes, in list order, each once.
+#[wasm_bindgen_test]
+fn formats_allowed_reads_lists_as_open_request_does() {
+    let names = |list: JsValue| formats_allowed(list).iter().map(|name| name.as_string().expect("a name")).collect::<Vec<_>>();
+    assert_eq!(names(s(" auth , raw,auth,,passphrase ,authx")), ["auth", "raw", "passphrase"]);
+    assert_eq!(names(s("raw")), ["raw"]);
+    for list in [JsValue::UNDEFINED, JsValue::NULL, s(""), s(" , "), s("AUTH"), s("raw auth"), 5.into(), js(r#"["auth"]"#)] {
+        assert_eq!(names(list.clone()), Vec::<String>::new(), "{list:?}");
+    }
+    let query = text(&device_request("query", "{}"));
+    for list in ["auth", " raw , auth ", "passphrase", "AUTH", ""] {
+        let allowed = names(s(list)).contains(&"auth".to_string());
+        assert_eq!(open_request(query.clone(), s(ARTICLE_KEY), 0.into(), request_options("seqn", list)).is_ok(), allowed, "{list:?}");
+    }
 }
 
 #[wasm_bindgen_test]
@@ -1120,8 +1172,8 @@ fn http_status_and_public_code_of_every_code() {
     // Every code the exports throw is in the table: each one met in the tests above.
     let thrown = [
         code(open(s("not json"), s(ARTICLE_KEY), JsValue::UNDEFINED)),
-        code(open_request(js("{}"), s(ARTICLE_KEY), 0.into(), request_options("seqn", "auth"))),
-        code(open_request(device_request("query", "{}"), s(ARTICLE_KEY), s("0"), request_options("seqn", "auth"))),
+        code(open_request(s("{}"), s(ARTICLE_KEY), 0.into(), request_options("seqn", "auth"))),
+        code(open_request(text(&device_request("query", "{}")), s(ARTICLE_KEY), s("0"), request_options("seqn", "auth"))),
     ];
     for code in thrown {
         assert!(table.iter().any(|(known, ..)| *known == code), "{code}");
@@ -1149,7 +1201,7 @@ impl Xorshift {
         let auth = wsn_crypto::encoding::BASE64.encode(&bytes);
         match self.below(6) {
             0 => (s(&format!(r#"{{"auth":"{auth}"}}"#)), Some(bytes)),
-            1 => (object(&[("auth", s(&auth)), ("msg", s(ARTICLE_MSG))]), None),
+            1 => (text(&object(&[("auth", s(&auth)), ("msg", s(ARTICLE_MSG))])), None),
             2 => (self.value(), None),
             _ => (auth_body_of(&auth), Some(bytes)),
         }
@@ -1201,7 +1253,7 @@ fn module_keeps_working_after_a_long_run_of_bad_requests() {
     }
     // Untouched copies verify now and then (taken or refused by the rules), so the property was exercised.
     assert!(verified > 50 && refused > 2000, "verified {verified}, refused {refused}");
-    let taken = open_request(device_request("query", "{}"), s(ARTICLE_KEY), 7.into(), request_options("seqn", "auth")).expect("still works");
+    let taken = open_request(text(&device_request("query", "{}")), s(ARTICLE_KEY), 7.into(), request_options("seqn", "auth")).expect("still works");
     assert_eq!(get(&taken, "stored").as_f64(), Some(7.0));
 }
 
@@ -1220,10 +1272,10 @@ fn throwing_proxies_are_refused_and_leave_the_module_working() {
     let revoked = js_sys::Reflect::get(&revocable, &s("proxy")).unwrap();
     let request = device_request("data", r#"{"data":{"value":1},"SEQN":121}"#);
     for _ in 0..3000 {
-        assert_eq!(code(open_request(request.clone(), s(ARTICLE_KEY), 120.into(), throwing.clone().into())), "bad_options");
+        assert_eq!(code(open_request(text(&request.clone()), s(ARTICLE_KEY), 120.into(), throwing.clone().into())), "bad_options");
         assert_eq!(code(open_request(revoked.clone(), s(ARTICLE_KEY), 120.into(), request_options("data", "auth"))), "bad_format");
     }
-    let taken = open_request(request, s(ARTICLE_KEY), 120.into(), request_options("data", "auth")).expect("still works");
+    let taken = open_request(text(&request), s(ARTICLE_KEY), 120.into(), request_options("data", "auth")).expect("still works");
     assert_eq!(get(&taken, "seqn").as_f64(), Some(121.0));
 }
 
@@ -1237,10 +1289,10 @@ fn a_bound_reply_is_only_ever_the_authenticated_format() {
     let passphrase = object(&[("msg", s(&encrypt(s("eyJTRVFOIjo5OX0="), s(ARTICLE_KEY)).expect("passphrase")))]);
     for body in [raw, passphrase] {
         let reply = object(&[("deviceId", s(DEVICE)), ("direction", s("reply")), ("request", s(&tag))]);
-        assert_eq!(code(open(body.clone(), s(ARTICLE_KEY), reply)), "format_not_allowed");
+        assert_eq!(code(open(text(&body.clone()), s(ARTICLE_KEY), reply)), "format_not_allowed");
         let bound = object(&[("deviceId", s(DEVICE)), ("request", s(&tag))]);
-        assert_eq!(code(open(body.clone(), s(ARTICLE_KEY), bound)), "format_not_allowed");
+        assert_eq!(code(open(text(&body.clone()), s(ARTICLE_KEY), bound)), "format_not_allowed");
         // Without a binding asked for, the legacy body still opens, as before.
-        assert!(open(body, s(ARTICLE_KEY), JsValue::UNDEFINED).is_ok());
+        assert!(open(text(&body), s(ARTICLE_KEY), JsValue::UNDEFINED).is_ok());
     }
 }

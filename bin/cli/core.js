@@ -108,8 +108,9 @@ function authDirection(text) {
 function openBody(text, key, options) {
     const { deviceId, direction, request, formats } = options || {};
     const body = String(text).trim();
-    const input = body.startsWith("{") ? body : { msg: body };
-    const authAllowed = formats === undefined || formats.split(",").includes("auth");
+    // The wasm takes a body as its JSON text; a bare reply ciphertext is the passphrase format's {msg}.
+    const input = body.startsWith("{") ? body : JSON.stringify({ msg: body });
+    const authAllowed = formats === undefined || wasm().formatsAllowed(formats).includes("auth");
     if (!isAuthBody(body) || !authAllowed) {
         return wasm().open(input, key, { formats });
     }

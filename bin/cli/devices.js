@@ -1,18 +1,16 @@
 "use strict";
 // The Devices table, with prepared statements only. The schema is the one
-// the flows ship (flows/schema.sql), run as is: it is idempotent.
+// the flows ship (flows/schema.sql), through bin/cli/schema.js, which also
+// upgrades an older database.
 
-const fs = require("fs");
-const path = require("path");
-const { PACKAGE_ROOT } = require("./core.js");
 const { CliError, usageError } = require("./errors.js");
 const { keyFromOptions, checkKeyFor } = require("./keys.js");
 const { withDatabase } = require("./sqlite.js");
+const { upgrade } = require("./schema.js");
 
-const SCHEMA_FILE = path.join(PACKAGE_ROOT, "flows", "schema.sql");
-
+/** Creates the tables, or brings an older database's up to date (idempotent). */
 async function createSchema(db) {
-    await db.exec(fs.readFileSync(SCHEMA_FILE, "utf8"));
+    await upgrade(db);
 }
 
 function isConstraint(error) {
@@ -31,8 +29,7 @@ async function hasFormats(db) {
 async function requireFormats(db) {
     if (!(await hasFormats(db))) {
         throw new CliError("this database predates per-device formats (its Devices table has no deviceFormats column); " +
-            "add it with: ALTER TABLE Devices ADD COLUMN deviceFormats TEXT NOT NULL DEFAULT 'auth'; " +
-            "UPDATE Devices SET deviceFormats = 'passphrase,raw,auth' (its devices spoke every format)");
+            "upgrade it with: wsn-crypto migrate --db FILE (its devices keep every format)");
     }
 }
 

@@ -4,7 +4,7 @@
 
 const { CliError, EXIT_FAILURE, EXIT_USAGE } = require("./errors.js");
 
-const COMMANDS = ["provision", "list", "remove", "send", "resync", "seal", "open", "encrypt", "decrypt"];
+const COMMANDS = ["init", "migrate", "provision", "list", "remove", "send", "resync", "seal", "open", "encrypt", "decrypt"];
 
 function command(name) {
     return require(`./commands/${name}.js`);
@@ -14,8 +14,9 @@ function overview() {
     const lines = COMMANDS.map((name) => `  ${name.padEnd(10)} ${command(name).summary}`);
     return `Usage: wsn-crypto <command> [options]
 
-Provisions devices for the wsn-crypto Node-RED backend, acts as a device
-against it, and makes the exact bodies a device sends (and opens them).
+Creates the database of the wsn-crypto Node-RED backend, provisions its
+devices, acts as a device against it, and makes the exact bodies a device
+sends (and opens them).
 
 Commands:
 ${lines.join("\n")}

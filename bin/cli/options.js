@@ -96,9 +96,17 @@ function format(values, allowed, fallback) {
     return value === undefined ? fallback || "passphrase" : value;
 }
 
-/** The legacy formats in a comma-separated formats list, in its order. */
+/**
+ * The legacy formats a comma-separated formats list allows, in its order,
+ * read by the core's own rule (the one the backend applies).
+ */
 function legacyFormats(text) {
-    return String(text || "").split(",").map((f) => f.trim()).filter((f) => LEGACY_FORMATS.includes(f));
+    return allowedFormats(text).filter((f) => LEGACY_FORMATS.includes(f));
+}
+
+/** The wire formats a stored formats list allows, as the backend reads it. */
+function allowedFormats(text) {
+    return require("./core.js").wasm().formatsAllowed(text);
 }
 
 /**
@@ -146,4 +154,4 @@ function jsonObject(text, name) {
     return value;
 }
 
-module.exports = { FORMATS, LEGACY_FORMATS, CIPHER_FORMATS, legacyFormats, parse, integer, oneOf, format, formatList, required, jsonOrText, jsonObject };
+module.exports = { FORMATS, LEGACY_FORMATS, CIPHER_FORMATS, legacyFormats, allowedFormats, parse, integer, oneOf, format, formatList, required, jsonOrText, jsonObject };

@@ -45,7 +45,7 @@ function loadSqlite3(databaseFile) {
  */
 function openDatabase(file, mode) {
     if (mode !== "create" && !fs.existsSync(file)) {
-        throw new CliError(`there is no database at ${file} (provision a device to create one)`);
+        throw new CliError(`there is no database at ${file} (wsn-crypto init --db ${file} creates one, as does provisioning a device)`);
     }
     const sqlite3 = loadSqlite3(file);
     const flags = mode === "read" ? sqlite3.OPEN_READONLY

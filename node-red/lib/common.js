@@ -75,11 +75,23 @@ function resolveKey(RED, node, msg) {
 }
 
 /**
+ * The clock the status counters wait on. Tests replace `later` with one they
+ * drive, so they see a status without waiting out the throttle.
+ */
+const statusClock = {
+    later: function (callback, ms) { return setTimeout(callback, ms); },
+    cancel: function (handle) { clearTimeout(handle); }
+};
+
+/** How long a status waits for more counts, so a burst of requests redraws it once. */
+const STATUS_THROTTLE_MS = 250;
+
+/**
  * Keeps passed/rejected/lost counts and shows them, at most every 250 ms.
  * `label` names what passing means for the node ("passed" the decrypt
- * node's check; "sealed" a reply).
+ * node's check; "sealed" a reply). `clock` defaults to statusClock.
  */
-function statusCounter(node, label) {
+function statusCounter(node, label, clock) {
     const counts = { accepted: 0, rejected: 0, lost: 0, last: "" };
     let timer = null;
     function show() {
@@ -90,21 +102,21 @@ function statusCounter(node, label) {
         node.status({ fill: counts.last ? "red" : "green", shape: "dot", text });
     }
     function schedule() {
-        if (!timer) { timer = setTimeout(show, 250); }
+        if (!timer) { timer = (clock || statusClock).later(show, STATUS_THROTTLE_MS); }
     }
     return {
         accepted(lost) { counts.accepted++; counts.lost += lost || 0; counts.last = ""; schedule(); },
         rejected(code) { counts.rejected++; counts.last = code; schedule(); },
-        stop() { if (timer) { clearTimeout(timer); timer = null; } }
+        stop() { if (timer) { (clock || statusClock).cancel(timer); timer = null; } }
     };
 }
 
 /**
- * Sends a failed message on the second output, with the HTTP status and a
+ * Sends a failed message on the last output, with the HTTP status and a
  * short error body in place of whatever it carried (the device row, the key
  * and the request never go back to the client), and reports it to Catch nodes.
  */
-function reject(node, counter, msg, send, done, error) {
+function reject(node, counter, msg, send, done, error, outputs) {
     const code = error && typeof error.code === "string" ? error.code : "server_error";
     const answer = httpAnswer(code);
     counter.rejected(code);
@@ -114,7 +126,10 @@ function reject(node, counter, msg, send, done, error) {
     // the device, bound to that request, so that it can trust the code.
     if (error && typeof error.auth === "string") { msg.payload.auth = error.auth; }
     msg.wsn = { error: code };
-    send([null, msg]);
+    // The refusal is the last output.
+    const out = new Array((outputs || 2) - 1).fill(null);
+    out.push(msg);
+    send(out);
     done(wsnError(code, `${node.type}: ${code}`));
 }
 
@@ -134,4 +149,4 @@ function deviceBinding(RED, node, msg) {
 }
 
 
-module.exports = { wasm, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusCounter, reject };
+module.exports = { wasm, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusClock, STATUS_THROTTLE_MS, statusCounter, reject };

@@ -19,7 +19,8 @@ const os = require("os");
 const path = require("path");
 const crypto = require("crypto");
 const { spawn, execFileSync } = require("child_process");
-const { ROOT, freePort } = require("./backend.js");
+const { ROOT } = require("./paths.js");
+const { freePort } = require("./free-port.js");
 
 const SCHEMA_FILE = path.join(ROOT, "flows", "schema-mysql.sql");
 const APT_INSTALL = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " +

@@ -63,7 +63,7 @@ describe("auth v2: wasm against node:crypto", function () {
 
             const tag = reference.tagOf(sent.auth);
             const reply = reference.seal({ key: dev.key, deviceId: dev.id, kind: "ack", seqn: i + 1, plaintext: JSON.stringify({ SEQN: i + 1, ack: true }), request: tag });
-            wasm.open({ auth: reply.auth }, dev.key, { deviceId: dev.id, direction: "reply", request: b64(tag) })
+            wasm.open(JSON.stringify({ auth: reply.auth }), dev.key, { deviceId: dev.id, direction: "reply", request: b64(tag) })
                 .should.eql({ format: "auth", kind: "ack", seqn: i + 1, message: { SEQN: i + 1, ack: true } }, `case ${i}`);
         }
     });
@@ -73,13 +73,13 @@ describe("auth v2: wasm against node:crypto", function () {
         const tagOf = (hex) => Buffer.from(hex, "hex").toString("base64");
         file.vectors.forEach(function (v, i) {
             const options = v.request ? { deviceId: v.deviceId, direction: "reply", request: tagOf(v.request) } : { deviceId: v.deviceId };
-            const opened = wasm.open({ auth: v.auth }, v.key, options);
+            const opened = wasm.open(JSON.stringify({ auth: v.auth }), v.key, options);
             opened.should.eql({ format: "auth", kind: v.kind, seqn: v.seqn, message: JSON.parse(v.plaintext) }, `vector ${i}`);
             reference.tagOf(v.auth).toString("hex").should.equal(v.tag, `vector ${i}`);
         });
         file.refused.forEach(function (r, i) {
             const options = r.request ? { deviceId: r.deviceId, direction: "reply", request: tagOf(r.request) } : { deviceId: r.deviceId };
-            (() => wasm.open({ auth: r.auth }, r.key, options)).should.throw({ message: /.+/ }, `refused ${i}: ${r.why}`);
+            (() => wasm.open(JSON.stringify({ auth: r.auth }), r.key, options)).should.throw({ message: /.+/ }, `refused ${i}: ${r.why}`);
         });
     });
 
@@ -92,22 +92,22 @@ describe("auth v2: wasm against node:crypto", function () {
     it("refuses another device id, another request's tag, the other direction, a wrong key and any flipped byte", function () {
         const sent = reference.requestBody(DEV, "data", 1, { data: {} });
         const auth = JSON.parse(sent.text).auth;
-        const asRequest = (body, key, id) => wasm.open(body, key || KEY, { deviceId: id || "12FA" });
+        const asRequest = (body, key, id) => wasm.open(JSON.stringify(body), key || KEY, { deviceId: id || "12FA" });
         code(() => asRequest({ auth }, KEY, "12FB")).should.equal("cannot_decrypt");
         code(() => asRequest({ auth }, "00".repeat(16))).should.equal("cannot_decrypt");
         // A request opened as a reply: the MAC input differs (the bound tag), so its tag fails.
-        code(() => wasm.open({ auth }, KEY, { deviceId: "12FA", direction: "reply", request: b64(sent.tag) })).should.equal("cannot_decrypt");
+        code(() => wasm.open(JSON.stringify({ auth }), KEY, { deviceId: "12FA", direction: "reply", request: b64(sent.tag) })).should.equal("cannot_decrypt");
 
         const reply = wasm.seal({ SEQN: 1, ack: true }, KEY, { format: "auth", deviceId: "12FA", kind: "ack", request: b64(sent.tag) });
-        code(() => wasm.open(reply, KEY, { deviceId: "12FA", direction: "reply", request: b64(crypto.randomBytes(16)) })).should.equal("cannot_decrypt");
+        code(() => wasm.open(JSON.stringify(reply), KEY, { deviceId: "12FA", direction: "reply", request: b64(crypto.randomBytes(16)) })).should.equal("cannot_decrypt");
         code(() => asRequest(reply)).should.equal("cannot_decrypt");
-        code(() => wasm.openRequest(reply, KEY, 0, { endpoint: "data", deviceId: "12FA", formats: "auth" })).should.equal("cannot_decrypt");
+        code(() => wasm.openRequest(JSON.stringify(reply), KEY, 0, { endpoint: "data", deviceId: "12FA", formats: "auth" })).should.equal("cannot_decrypt");
 
         const bytes = Buffer.from(auth, "base64");
         for (let i = 0; i < bytes.length; i++) {
             const tampered = Buffer.from(bytes);
             tampered[i] ^= 0x01;
-            const thrown = (() => { try { wasm.openRequest({ auth: tampered.toString("base64") }, KEY, 0, { endpoint: "data", deviceId: "12FA", formats: "auth" }); } catch (e) { return e; } })();
+            const thrown = (() => { try { wasm.openRequest(JSON.stringify({ auth: tampered.toString("base64") }), KEY, 0, { endpoint: "data", deviceId: "12FA", formats: "auth" }); } catch (e) { return e; } })();
             ["cannot_decrypt", "bad_format"].should.containEql(thrown.code, `byte ${i}`);
             // Not verified: nothing sealed in the answer.
             (thrown.auth === undefined).should.be.true(`byte ${i}`);
@@ -124,7 +124,7 @@ describe("auth v2: wasm against node:crypto", function () {
         seal({ kind: "data", direction: "request" }).should.equal("bad_options");
         seal({ kind: "data", deviceId: undefined }).should.equal("bad_options");
         code(() => wasm.seal({ SEQN: 1 }, KEY, { kind: "data" })).should.equal("bad_options");
-        const sent = JSON.parse(reference.requestBody(DEV, "query", 0).text);
+        const sent = reference.requestBody(DEV, "query", 0).text;
         code(() => wasm.open(sent, KEY)).should.equal("bad_options");
         code(() => wasm.open(sent, KEY, { deviceId: "12FA", direction: "reply" })).should.equal("bad_options");
         code(() => wasm.open(sent, KEY, { deviceId: "12FA", request: tag })).should.equal("bad_options");
@@ -132,8 +132,18 @@ describe("auth v2: wasm against node:crypto", function () {
         code(() => wasm.openRequest(sent, KEY, 0, { endpoint: "seqn", deviceId: "12FA", formats: "auth", policy: "sometimes" })).should.equal("bad_options");
     });
 
+    it("takes a body only as its JSON text: a parsed object or a Buffer is bad_format", function () {
+        const sent = reference.requestBody(DEV, "query", 0).text;
+        const options = { endpoint: "seqn", deviceId: "12FA", formats: "auth" };
+        wasm.openRequest(sent, KEY, 0, options).kind.should.equal("query");
+        for (const body of [JSON.parse(sent), Buffer.from(sent), [sent], null, undefined, 5]) {
+            (() => wasm.openRequest(body, KEY, 0, options)).should.throw({ code: "bad_format", message: /JSON text/ });
+            (() => wasm.open(body, KEY, { deviceId: "12FA" })).should.throw({ code: "bad_format", message: /JSON text/ });
+        }
+    });
+
     it("formats: open refuses a format not listed; openRequest fails closed without a list", function () {
-        const passphrase = { msg: "U2FsdGVkX1+VRlCORJjs2mxxTljfcdu6Z7G8JVyFx7b+jaqKMLeBx4ecLQnjUOYp" };
+        const passphrase = JSON.stringify({ msg: "U2FsdGVkX1+VRlCORJjs2mxxTljfcdu6Z7G8JVyFx7b+jaqKMLeBx4ecLQnjUOYp" });
         code(() => wasm.open(passphrase, KEY, { formats: "auth" })).should.equal("format_not_allowed");
         code(() => wasm.open(passphrase, KEY, { formats: "" })).should.equal("format_not_allowed");
         wasm.open(passphrase, KEY, { formats: "raw , passphrase" }).message.should.eql({ SEQN: 120 });

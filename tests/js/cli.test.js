@@ -13,7 +13,7 @@ const should = require("should");
 const backend = require("../../scripts/lib/backend.js");
 
 const CLI = path.join(backend.ROOT, "bin", "wsn-crypto.js");
-const COMMANDS = ["provision", "list", "remove", "send", "resync", "seal", "open", "encrypt", "decrypt"];
+const COMMANDS = ["init", "migrate", "provision", "list", "remove", "send", "resync", "seal", "open", "encrypt", "decrypt"];
 const HEX_KEY_128 = /^[0-9A-F]{32}$/;
 
 // Every key a test has seen: none may appear in a command's output unless
@@ -155,6 +155,8 @@ describe("wsn-crypto CLI", function () {
                 result.stdout.should.not.match(/\?nonce|--challenge|bad_challenge/, command);
                 helps[command] = result.stdout;
             }
+            helps.init.should.match(/no sqlite3 shell needed/);
+            helps.migrate.should.match(/Refuses a FILE that does not exist/);
             helps.provision.should.match(/default: auth, the authenticated format only/);
             helps.provision.should.match(/An empty list is refused/);
             helps.list.should.match(/\(legacy: passphrase,raw\)/);
@@ -212,6 +214,76 @@ describe("wsn-crypto CLI", function () {
                 result.stdout.should.equal("");
             }
             fs.existsSync(path.join(os.tmpdir(), "never.db")).should.be.false();
+        });
+    });
+
+    describe("init and migrate: the product makes and upgrades its schema", function () {
+        // The tables as the first release made them: no Devices.deviceFormats,
+        // no Data.dataLost, and version 1's Challenges table.
+        const FIRST_SCHEMA = [
+            "CREATE TABLE Devices (deviceID TEXT PRIMARY KEY NOT NULL, deviceKey TEXT NOT NULL, deviceSQN INTEGER NOT NULL DEFAULT 0)",
+            "CREATE TABLE Data (dataID INTEGER PRIMARY KEY, deviceID TEXT NOT NULL, dataDate TEXT NOT NULL, dataValue NUMERIC, " +
+                "dataSEQN INTEGER NOT NULL, dataJSON TEXT NOT NULL, UNIQUE (deviceID, dataSEQN))",
+            "CREATE TABLE Challenges (deviceID TEXT PRIMARY KEY NOT NULL, nonce TEXT NOT NULL)",
+            "INSERT INTO Devices VALUES ('OLD1', '2B7E151628AED2A6ABF7158809CF4F3C', 7)",
+            "INSERT INTO Data (deviceID, dataDate, dataValue, dataSEQN, dataJSON) VALUES ('OLD1', '2024-01-01T00:00:00.000Z', 3, 7, '{\"value\":3}')"
+        ];
+
+        async function firstReleaseDatabase(file) {
+            const sqlite3 = require(path.join(backend.ROOT, "node_modules", "sqlite3"));
+            const db = new sqlite3.Database(file);
+            await new Promise((resolve, reject) => db.exec(FIRST_SCHEMA.join(";\n"), (e) => (e ? reject(e) : resolve())));
+            await new Promise((resolve) => db.close(resolve));
+        }
+
+        const objects = (file) => backend.query(file, "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name");
+        const columns = (file, table) => backend.query(file, "SELECT name FROM pragma_table_info(?) ORDER BY cid", [table]).then((r) => r.map((c) => c.name));
+
+        it("init creates the database; run again it changes nothing and says so", async function () {
+            const file = path.join(tmp, "init.db");
+            const first = await cli(["init", "--db", file]);
+            first.status.should.equal(0, first.stderr);
+            first.stdout.should.equal(`${file}: created with the wsn-crypto schema (tables Devices, Data)\n`);
+            (await objects(file)).should.eql([
+                { type: "index", name: "Data_by_device_date" },
+                { type: "table", name: "Data" },
+                { type: "table", name: "Devices" },
+                { type: "trigger", name: "Data_advances_deviceSQN" }
+            ]);
+            (await columns(file, "Devices")).should.eql(["deviceID", "deviceKey", "deviceSQN", "deviceFormats"]);
+            const before = await objects(file);
+            for (const command of ["init", "migrate"]) {
+                const again = await cli([command, "--db", file, "--json"]);
+                again.status.should.equal(0, again.stderr);
+                JSON.parse(again.stdout).should.eql({ db: file, created: false, changed: false, addedColumns: [], createdTables: [] });
+            }
+            (await objects(file)).should.eql(before);
+        });
+
+        it("migrate upgrades a first-release database, keeping its rows; its devices keep every format", async function () {
+            const file = path.join(tmp, "first-release.db");
+            await firstReleaseDatabase(file);
+            const result = await cli(["migrate", "--db", file]);
+            result.status.should.equal(0, result.stderr);
+            result.stdout.should.match(/upgraded to the wsn-crypto schema: added Devices.deviceFormats \(its devices keep every format: passphrase,raw,auth\), Data.dataLost/);
+            (await backend.query(file, "SELECT deviceID, deviceSQN, deviceFormats FROM Devices"))
+                .should.eql([{ deviceID: "OLD1", deviceSQN: 7, deviceFormats: "passphrase,raw,auth" }]);
+            (await backend.query(file, "SELECT dataSEQN, dataValue, dataLost, dataJSON FROM Data"))
+                .should.eql([{ dataSEQN: 7, dataValue: 3, dataLost: 0, dataJSON: "{\"value\":3}" }]);
+            (await objects(file)).map((o) => o.name).should.not.containEql("Challenges");
+            // A device provisioned after the upgrade gets the schema's default.
+            await provision(file, ["--id", "NEW1"]);
+            (await storedFormats(file, "NEW1")).should.equal("auth");
+            const again = await cli(["migrate", "--db", file]);
+            again.stdout.should.equal(`${file}: already at the wsn-crypto schema, nothing to do\n`);
+        });
+
+        it("migrate refuses a database file that does not exist, and creates none", async function () {
+            const file = path.join(tmp, "typo.db");
+            const result = await cli(["migrate", "--db", file]);
+            result.status.should.equal(1);
+            result.stderr.should.equal(`wsn-crypto migrate: there is no database at ${file} (wsn-crypto init --db ${file} creates one, as does provisioning a device)\n`);
+            fs.existsSync(file).should.be.false();
         });
     });
 

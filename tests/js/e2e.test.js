@@ -14,7 +14,8 @@ const should = require("should");
 
 const backend = require("../../scripts/lib/backend.js");
 const device = require("./helpers/device.js");
-const { post, exchange, JSON_TYPE } = require("./helpers/http.js");
+const { post, exchange, JSON_TYPE, EXCHANGE_TIMEOUT_MS } = require("./helpers/http.js");
+const { provision: provisionIn, setStored: setStoredIn } = require("./helpers/sqlite-devices.js");
 const { dataMessage } = device;
 
 const { ARTICLE, ARTICLE_SET_SEQN_BODY, FIRMWARE_MESSAGE, ALL_FORMATS } = require("./helpers/article.js");
@@ -48,8 +49,6 @@ let baseUrl;
 const pastLogs = [];
 const exchanges = [];
 const table = [];
-// Requests the tests captured on the wire, replayed later (also after restarts).
-const captured = {};
 
 // --- the backend ---
 
@@ -96,7 +95,8 @@ function sendChunked(urlPath, chunks) {
             });
         });
         // The server may answer and close before the whole body is written.
-        req.on("error", function (err) { if (!req.res) { reject(err); } });
+        req.on("error", function (err) { if (!req.res) { reject(new Error(`POST ${urlPath} (chunked): ${err.message}`)); } });
+        req.setTimeout(EXCHANGE_TIMEOUT_MS, function () { req.destroy(new Error(`no answer in ${EXCHANGE_TIMEOUT_MS} ms`)); });
         for (const chunk of chunks) { req.write(chunk); }
         req.end();
     });
@@ -118,6 +118,41 @@ async function storedSeqn(id) {
 
 function rowsOf(id) {
     return backend.query(dbFile, "SELECT * FROM Data WHERE deviceID = ? ORDER BY dataSEQN", [id]);
+}
+
+// Each test sets up the devices it needs, so that it runs alone (--grep) as
+// well as after the others: a device of its own, or the article's device put
+// back into the state the test starts from.
+
+/** A new device like `template` (one of DEVICES), under an id no other test uses. */
+function provision(template) {
+    return provisionIn(dbFile, template);
+}
+
+/** The article's device 12FA with SEQN `seqn` stored and no rows. */
+function articleAt(seqn) {
+    return setStoredIn(dbFile, ARTICLE.id, seqn);
+}
+
+/** 12FA after the article's curl request: provisioned at 0, then POST {"SEQN":120} taken. */
+async function articleAfterItsRequest() {
+    await articleAt(0);
+    const res = await send(post("/wsn/12FA", ARTICLE_SET_SEQN_BODY));
+    should(res.status).equal(200, `setting up: the article's request answered ${res.status} ${res.text}`);
+    (await storedSeqn("12FA")).should.equal(120);
+}
+
+/** The firmware's message (raw, body built by string concatenation) for `dev`. */
+function firmwareBody(dev) {
+    const sealed = device.rawEncrypt(device.envelope(FIRMWARE_MESSAGE), dev.key);
+    return device.rawBodyText(sealed.iv, sealed.data);
+}
+
+/** Sends `request`, which must be taken (200): a test's set-up step. */
+async function accepted(request) {
+    const res = await send(request);
+    should(res.status).equal(200, `setting up: ${request.path} answered ${res.status} ${res.text.slice(0, 200)}`);
+    return res;
 }
 
 // --- the table ---
@@ -243,6 +278,7 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
 
     describe("the article's curl commands, as written", function () {
         it("GET /wsn/12FA answers {\"SEQN\":0} under the device key (crypto-js decrypts it)", async function () {
+            await articleAt(0);
             const res = await send({ path: "/wsn/12FA", headers: CURL_HEADERS });
             const reply = res.status === 200 ? device.openReply(res.text, ARTICLE.key) : {};
             record("article: GET /wsn/12FA", 1, "200 {SEQN:0}", `${res.status} ${JSON.stringify(reply.message)}`);
@@ -260,6 +296,7 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
         });
 
         it("POST /wsn/12FA with the article's body sets SEQN to 120 and acknowledges it", async function () {
+            await articleAt(0);
             (await storedSeqn("12FA")).should.be.below(120);
             const res = await send(post("/wsn/12FA", ARTICLE_SET_SEQN_BODY, Object.assign({}, CURL_HEADERS, JSON_TYPE)));
             const ack = res.status === 200 ? device.openReply(res.text, ARTICLE.key) : {};
@@ -268,19 +305,21 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
             ack.format.should.equal("passphrase");
             ack.message.should.eql({ SEQN: 120, ack: true });
             (await storedSeqn("12FA")).should.equal(120);
-            captured.setSeqn = ARTICLE_SET_SEQN_BODY;
         });
 
         it("repeating the article's request (which the original flow accepted every time) is a replay: 409", async function () {
+            await articleAfterItsRequest();
             await expectRefused("article: repeat POST /wsn/12FA", [post("/wsn/12FA", ARTICLE_SET_SEQN_BODY)], 409, "replay");
         });
 
         it("GET /wsn/12FA now answers {\"SEQN\":120}", async function () {
+            await articleAfterItsRequest();
             const res = await send({ path: "/wsn/12FA", headers: CURL_HEADERS });
             res.status.should.equal(200);
             device.openReply(res.text, ARTICLE.key).message.should.eql({ SEQN: 120 });
         });
         it("POST /data/12FA with the article's data message {\"data\":{\"value\":300},\"SEQN\":121}: one row, an ack, and a replay is refused", async function () {
+            await articleAfterItsRequest();
             const body = device.passphraseBody({ data: { value: 300 }, SEQN: 121 }, ARTICLE.key);
             const t0 = Date.now();
             const res = await send(post("/data/12FA", body));
@@ -296,7 +335,6 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
             rows[0].dataDate.should.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
             Date.parse(rows[0].dataDate).should.be.within(t0 - 1000, t1 + 1000);
             (await storedSeqn("12FA")).should.equal(121);
-            captured.data = { path: "/data/12FA", body };
             await expectRefused("article: replay of the data message", [post("/data/12FA", body)], 409, "replay");
             await expectRefused("data: stale SEQN 50", [post("/data/12FA", device.passphraseBody(dataMessage(50), ARTICLE.key))], 409, "stale");
         });
@@ -304,6 +342,8 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
 
     describe("reading and resetting the SEQN", function () {
         it("GET /wsn/12FA?format=raw answers {iv, data} that node:crypto opens", async function () {
+            // Where the article's data message left it.
+            await articleAt(121);
             const res = await send({ path: "/wsn/12FA?format=raw" });
             const reply = res.status === 200 ? device.openReply(res.text, ARTICLE.key) : {};
             record("GET /wsn/12FA?format=raw", 1, "200 {SEQN:121}", `${res.status} ${JSON.stringify(reply.message)}`);
@@ -315,6 +355,7 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
         });
 
         it("POST /wsn/12FA: a higher SEQN in the passphrase format is taken; a lower one is stale (409), an equal one a replay", async function () {
+            await articleAt(121);
             const res = await send(post("/wsn/12FA", device.passphraseBody({ SEQN: 200 }, ARTICLE.key)));
             const ack = res.status === 200 ? device.openReply(res.text, ARTICLE.key) : {};
             record("reset SEQN 121 -> 200 (passphrase)", 1, "200 ack SEQN 200", `${res.status} ${JSON.stringify(ack.message)}`);
@@ -335,9 +376,8 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
 
     describe("logging data", function () {
         it("the firmware's message in the raw format, body built by string concatenation, is stored and acknowledged in the raw format", async function () {
-            const dev = DEVICES.firmware;
-            const sealed = device.rawEncrypt(device.envelope(FIRMWARE_MESSAGE), dev.key);
-            const body = device.rawBodyText(sealed.iv, sealed.data);
+            const dev = await provision(DEVICES.firmware);
+            const body = firmwareBody(dev);
             const res = await send(post(`/data/${dev.id}`, body));
             const ack = res.status === 200 ? device.openReply(res.text, dev.key) : {};
             record("data: firmware message (raw, AES-128)", 1, "200 raw ack SEQN 4, 1 row", `${res.status} ${ack.format} ${JSON.stringify(ack.message)}`);
@@ -348,12 +388,12 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
             rows.length.should.equal(1);
             rows[0].should.containEql({ deviceID: dev.id, dataValue: -40, dataSEQN: 4, dataJSON: "{\"value\":-40}" });
             (await storedSeqn(dev.id)).should.equal(4);
-            captured.firmware = { path: `/data/${dev.id}`, body };
             await expectRefused("data: replay of the firmware message", [post(`/data/${dev.id}`, body)], 409, "replay");
         });
 
         it("reports lost messages: SEQN 4 -> 10 acknowledges lost 5", async function () {
-            const dev = DEVICES.firmware;
+            const dev = await provision(DEVICES.firmware);
+            await accepted(post(`/data/${dev.id}`, firmwareBody(dev)));
             const res = await send(post(`/data/${dev.id}`, device.rawBody(dataMessage(10, 7), dev.key)));
             const ack = res.status === 200 ? device.openReply(res.text, dev.key) : {};
             record("data: gap 4 -> 10", 1, "200 ack lost 5", `${res.status} ${JSON.stringify(ack.message)}`);
@@ -363,9 +403,10 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
         });
 
         it("a raw message whose inner base64 lost its final \"=\" (2016 firmware library) is accepted", async function () {
+            const dev = await provision(DEVICES.aes192);
             const cases = [
-                { dev: DEVICES.aes192, message: jsonWithBase64Padding({ data: { value: 12 }, SEQN: 1 }, 2) },
-                { dev: DEVICES.aes192, message: jsonWithBase64Padding({ data: { value: 13 }, SEQN: 2 }, 1) }
+                { dev, message: jsonWithBase64Padding({ data: { value: 12 }, SEQN: 1 }, 2) },
+                { dev, message: jsonWithBase64Padding({ data: { value: 13 }, SEQN: 2 }, 1) }
             ];
             const responses = [];
             for (const c of cases) {
@@ -375,11 +416,11 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
             record("data: raw, inner base64 lost its last '=' (AES-192)", 2, "200 ×2, 2 rows", describeResponses(responses));
             responses.map((r) => r.status).should.eql([200, 200]);
             responses.map((r) => device.openReply(r.text, DEVICES.aes192.key).message.SEQN).should.eql([1, 2]);
-            (await rowsOf("K192")).map((r) => [r.dataSEQN, r.dataValue]).should.eql([[1, 12], [2, 13]]);
+            (await rowsOf(dev.id)).map((r) => [r.dataSEQN, r.dataValue]).should.eql([[1, 12], [2, 13]]);
         });
 
         it("keeps the whole data object of a multi-field sensor (raw, AES-256)", async function () {
-            const dev = DEVICES.aes256;
+            const dev = await provision(DEVICES.aes256);
             const data = { value: 21.5, humidity: 40, unit: "°C", extra: { battery: 3.1 } };
             const res = await send(post(`/data/${dev.id}`, device.rawBody({ data, SEQN: 122 }, dev.key)));
             record("data: multi-field object (raw, AES-256)", 1, "200, dataJSON whole", `${res.status}`);
@@ -392,7 +433,7 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
         });
 
         it("a body of exactly the limit (16384 bytes) passes; one byte more is 413 and nothing stored", async function () {
-            const dev = DEVICES.aes256;
+            const dev = await provision(DEVICES.aes256);
             const seqn = (await storedSeqn(dev.id)) + 1;
             const compact = device.passphraseBody(dataMessage(seqn, 5), dev.key);
             const atLimit = compact.slice(0, -1) + " ".repeat(LIMIT - Buffer.byteLength(compact)) + "}";
@@ -408,7 +449,7 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
 
     describe("concurrency", function () {
         it(`a flood of ${FLOOD_COPIES} identical valid requests sent at once: exactly one 200 and one row`, async function () {
-            const dev = DEVICES.flood;
+            const dev = await provision(DEVICES.flood);
             const body = device.passphraseBody(dataMessage(1, 99), dev.key);
             const responses = await sendAll(Array.from({ length: FLOOD_COPIES }, () => post(`/data/${dev.id}`, body)));
             const rows = await rowsOf(dev.id);
@@ -421,11 +462,10 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
             rows.length.should.equal(1);
             rows[0].dataSEQN.should.equal(1);
             (await storedSeqn(dev.id)).should.equal(1);
-            captured.flood = { path: `/data/${dev.id}`, body };
         });
 
         it(`${CONCURRENT_SEQNS} distinct SEQNs sent at once (both formats): every 200 has its row, every row had its 200`, async function () {
-            const dev = DEVICES.concurrent;
+            const dev = await provision(DEVICES.concurrent);
             const seqns = Array.from({ length: CONCURRENT_SEQNS }, (_, i) => i + 1);
             // A shuffled order, fixed so that a failure can be reproduced.
             let state = 7;
@@ -771,6 +811,8 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
     });
 
     describe("after all of the above", function () {
+        // Run after the rest, these see a backend that has answered every
+        // request above; each still sets up what it checks, so it runs alone too.
         it("the Node-RED process is still alive and answering", async function () {
             should(server.child.exitCode).be.null();
             should(server.child.signalCode).be.null();
@@ -779,17 +821,32 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
             res.status.should.equal(200);
         });
 
+        /**
+         * Requests of each kind the suite captures on the wire, every one
+         * taken (200) before it is returned: the article's reset and data
+         * message, the firmware's raw message, a flood's message; each on a
+         * device of its own.
+         */
+        async function capturedRequests() {
+            const article = await provision(ARTICLE);
+            const firmware = await provision(DEVICES.firmware);
+            const flood = await provision(DEVICES.flood);
+            const requests = [
+                post(`/wsn/${article.id}`, ARTICLE_SET_SEQN_BODY),
+                post(`/data/${article.id}`, device.passphraseBody({ data: { value: 300 }, SEQN: 121 }, ARTICLE.key)),
+                post(`/data/${firmware.id}`, firmwareBody(firmware)),
+                post(`/data/${flood.id}`, device.passphraseBody(dataMessage(1, 99), flood.key))
+            ];
+            for (const r of requests) { await accepted(r); }
+            return requests;
+        }
+
         for (const signal of ["SIGTERM", "SIGKILL"]) {
             it(`a restart of Node-RED (${signal}) on the same database keeps replay protection: captured requests -> 409`, async function () {
+                const requests = await capturedRequests();
                 const before = await snapshot();
                 await stop(signal);
                 await start();
-                const requests = [
-                    post("/wsn/12FA", captured.setSeqn),
-                    post(captured.data.path, captured.data.body),
-                    post(captured.firmware.path, captured.firmware.body),
-                    post(captured.flood.path, captured.flood.body)
-                ];
                 const responses = [];
                 for (const r of requests) { responses.push(await send(r)); }
                 const after = await snapshot();
@@ -803,7 +860,11 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
         }
 
         it("after the restarts, a new message is still accepted", async function () {
-            const dev = DEVICES.flood;
+            const dev = await provision(DEVICES.flood);
+            await accepted(post(`/data/${dev.id}`, device.passphraseBody(dataMessage(1, 99), dev.key)));
+            // The restart this test is about, whether or not the ones above ran.
+            await stop("SIGKILL");
+            await start();
             const res = await send(post(`/data/${dev.id}`, device.rawBody(dataMessage(2, 100), dev.key)));
             record("new message after restarts", 1, "200 ack SEQN 2", `${res.status}`);
             res.status.should.equal(200);
@@ -818,7 +879,7 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
         // and every device request answered 500 until Node-RED restarted.
         // Kept last: when it fails, it leaves the backend broken.
         it("thousands of deeply nested bodies do not wear out the backend: a valid message is still accepted", async function () {
-            const dev = DEVICES.flood;
+            const dev = await provision(DEVICES.flood);
             const hostile = post(`/data/${dev.id}`, "{\"msg\":" + "[".repeat(6000) + "]".repeat(6000) + "}");
             const total = WEAR_REQUESTS;
             const responses = [];
@@ -839,7 +900,31 @@ describe("end to end: packed tarball in a real Node-RED with SQLite", function (
             responses.forEach((r) => should(r.json).eql({ error: "bad_format" }));
         });
 
-        it("no key and no Devices row appear in any response or in the Node-RED log", function () {
+        /**
+         * Traffic of every kind for the secrets check below, so that it checks
+         * something when it runs alone: per legacy device, its GETs, a reset,
+         * data in both formats, their replays, a wrong key, bad JSON and an
+         * unknown id; `rounds` times over.
+         */
+        async function mixedTraffic(rounds) {
+            const templates = [ARTICLE, DEVICES.other, DEVICES.firmware, DEVICES.aes192, DEVICES.aes256];
+            for (let round = 0; round < rounds; round++) {
+                for (const template of templates) {
+                    const dev = await provision(template);
+                    const seqn = dev.seqn + 1;
+                    const data = post(`/data/${dev.id}`, device.passphraseBody(dataMessage(seqn + 1), dev.key));
+                    await sendAll([{ path: `/wsn/${dev.id}` }, { path: `/wsn/${dev.id}?format=raw` }]);
+                    await send(post(`/wsn/${dev.id}`, device.passphraseBody({ SEQN: seqn }, dev.key)));
+                    await send(data);
+                    await send(post(`/data/${dev.id}`, device.rawBody(dataMessage(seqn + 2), dev.key)));
+                    await sendAll([data, post(`/data/${dev.id}`, device.rawBody(dataMessage(seqn + 3), ARTICLE_KEY_WRONG)),
+                        post(`/data/${dev.id}`, "{\"msg\":"), post(`/data/${dev.id}x`, device.passphraseBody(dataMessage(seqn + 3), dev.key))]);
+                }
+            }
+        }
+
+        it("no key and no Devices row appear in any response or in the Node-RED log", async function () {
+            await mixedTraffic(8);
             const secrets = Object.values(DEVICES).map((d) => d.key.toLowerCase());
             const responses = exchanges.map((x) => (JSON.stringify(x.headers) + "\n" + x.text).toLowerCase());
             const log = allLogs().toLowerCase();

@@ -179,7 +179,13 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
             return all;
         });
         types.filter((t) => !t.known).should.eql([]);
-        types.length.should.equal(EXAMPLE.filter((n) => n.type !== "tab").length);
+        types.length.should.equal(EXAMPLE.filter((n) => n.type !== "tab" && n.type !== "group").length);
+        // One group per endpoint, with the nodes the flows file puts in it.
+        const tabId = EXAMPLE.find((n) => n.type === "tab").id;
+        const groups = await page.evaluate(function (z) {
+            return RED.nodes.groups(z).map(function (g) { return { name: g.name, nodes: g.nodes.map(function (n) { return n.id; }).sort() }; });
+        }, tabId);
+        groups.should.eql(EXAMPLE.filter((n) => n.type === "group").map((g) => ({ name: g.name, nodes: g.nodes.slice().sort() })));
         types.map((t) => t.type).should.containDeep(["wsn-decrypt", "wsn-encrypt", "sqlite", "sqlitedb"]);
 
         const tab = EXAMPLE.find((n) => n.type === "tab");

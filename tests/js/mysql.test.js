@@ -19,7 +19,8 @@ const backend = require("../../scripts/lib/backend.js");
 const mariadb = require("../../scripts/lib/mariadb.js");
 const device = require("./helpers/device.js");
 const outsider = require("./helpers/outsider.js");
-const { post, exchange } = require("./helpers/http.js");
+const { post, exchange, fetchWithin, textWithin } = require("./helpers/http.js");
+const { until, within } = require("./helpers/until.js");
 const { dataMessage } = device;
 const { requestBody: authBody, openReply: openAuthReply } = require("./helpers/auth-reference.js");
 
@@ -90,23 +91,23 @@ async function startInstance(name, deploy) {
     instances.push(server);
     if (deploy) {
         const started = server.nextFlowsStart();
-        const res = await fetch(`${server.base}/admin/flows`, {
+        const res = await fetchWithin(`${server.base}/admin/flows`, {
             method: "POST", headers: { "content-type": "application/json", "node-red-deployment-type": "full" },
             body: fs.readFileSync(path.join(backend.ROOT, "examples", "wsn-mysql.json"), "utf8")
         });
         [200, 204].should.containEql(res.status);
-        await started;
+        await within(started, { timeout: 30000, what: `${name}'s flows to start after the deploy` });
     }
     // The flows have started, but the MySQL node connects on its own time; until
     // it has, the flows answer 500 server_error.
-    for (let tries = 0; ; tries++) {
-        const probe = await fetch(`${server.base}/wsn/__probe__`);
-        const text = await probe.text();
-        if (probe.status === 404 && text.includes("unknown_device")) { break; }
-        probe.status.should.equal(500, text); // Express's own 404 would mean a route is missing
-        if (tries > 100) { throw new Error(`the flows do not reach MariaDB: ${probe.status} ${text}`); }
-        await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(async function () {
+        const probe = await fetchWithin(`${server.base}/wsn/__probe__`);
+        const text = await textWithin(probe, "GET /wsn/__probe__");
+        if (probe.status === 404 && text.includes("unknown_device")) { return true; }
+        // Express's own 404 would mean a route is missing: no use waiting.
+        if (probe.status !== 500) { throw until.fatal(new Error(`${name}: GET /wsn/__probe__ answered ${probe.status} ${text}`)); }
+        return false;
+    }, { timeout: 15000, interval: 100, what: `${name}'s flows to reach MariaDB (GET /wsn/__probe__ -> 404 unknown_device)` });
     return server;
 }
 
@@ -182,6 +183,27 @@ async function storedSeqn(id) {
 
 function rowsOf(id) {
     return db.query("SELECT * FROM Data WHERE deviceID = ? ORDER BY dataSEQN", [id], database.database);
+}
+
+// Each test sets up the devices it needs, so that it runs alone (--grep) as
+// well as after the others: a device of its own, or a known device put back
+// into the state the test starts from.
+let provisioned = 0;
+
+/** A new device like `template`, under an id no other test uses (its formats as given, or the schema's default). */
+async function provision(template) {
+    provisioned += 1;
+    const dev = Object.assign({}, template, { id: `${template.id}n${provisioned}` });
+    await db.query("INSERT INTO Devices (deviceID, deviceKey, deviceSQN) VALUES (?, ?, ?)", [dev.id, dev.key, dev.seqn || 0], database.database);
+    if (dev.formats !== undefined) { await db.query("UPDATE Devices SET deviceFormats = ? WHERE deviceID = ?", [dev.formats, dev.id], database.database); }
+    return dev;
+}
+
+/** Device `id` as if just provisioned with SEQN `seqn`: that SEQN stored, none of its rows kept. */
+async function setStored(id, seqn) {
+    await db.query("DELETE FROM Data WHERE deviceID = ?", [id], database.database);
+    await db.query("UPDATE Devices SET deviceSQN = ? WHERE deviceID = ?", [seqn, id], database.database);
+    (await storedSeqn(id)).should.equal(seqn);
 }
 
 /** One CALL as root: the single row the procedure answers. */
@@ -435,6 +457,7 @@ describe("MySQL flows on a real MariaDB", function () {
 
     describe("one instance: the article's requests", function () {
         it("GET /wsn/12FA answers the encrypted {\"SEQN\":0}, in the raw format with ?format=raw", async function () {
+            await setStored("12FA", 0);
             const res = await send(a, { path: "/wsn/12FA" });
             res.status.should.equal(200);
             res.text.should.startWith("U2FsdGVkX1");
@@ -445,6 +468,7 @@ describe("MySQL flows on a real MariaDB", function () {
         });
 
         it("POST /wsn/12FA with the article's body sets SEQN 120; again: 409 replay; lower: 409 stale; higher: taken; any raw reset: 403 format_not_allowed", async function () {
+            await setStored("12FA", 0);
             const res = await send(a, post("/wsn/12FA", ARTICLE_SET_SEQN_BODY));
             res.status.should.equal(200, res.text);
             device.openReply(res.text, ARTICLE.key).should.eql({ format: "passphrase", message: { SEQN: 120, ack: true } });
@@ -460,6 +484,8 @@ describe("MySQL flows on a real MariaDB", function () {
         });
 
         it("POST /data/12FA {\"data\":{\"value\":300},\"SEQN\":131} (the next SEQN): one row, an ack; its replay and a stale SEQN: 409, nothing stored", async function () {
+            // Where the article's requests above leave it.
+            await setStored("12FA", 130);
             const seqn = (await storedSeqn("12FA")) + 1;
             const body = device.passphraseBody({ data: { value: 300 }, SEQN: seqn }, ARTICLE.key);
             const t0 = Date.now();
@@ -479,7 +505,7 @@ describe("MySQL flows on a real MariaDB", function () {
 
     describe("one instance: logging data", function () {
         it("the firmware's raw message (body built by concatenation) is stored and acknowledged raw; a gap 4 -> 10 reports lost 5", async function () {
-            const dev = DEVICES.firmware;
+            const dev = await provision(DEVICES.firmware);
             const sealed = device.rawEncrypt(device.envelope(FIRMWARE_MESSAGE), dev.key);
             const body = device.rawBodyText(sealed.iv, sealed.data);
             const res = await send(a, post(`/data/${dev.id}`, body));
@@ -495,7 +521,7 @@ describe("MySQL flows on a real MariaDB", function () {
         });
 
         it("keeps a multi-field data object exactly, 4-byte UTF-8 included (raw, AES-256)", async function () {
-            const dev = DEVICES.aes256;
+            const dev = await provision(DEVICES.aes256);
             const data = { value: 21.5, humidity: 40, unit: "°C", note: "🌡️ ok", extra: { battery: 3.1 } };
             const res = await send(a, post(`/data/${dev.id}`, device.rawBody({ data, SEQN: 122 }, dev.key)));
             res.status.should.equal(200, res.text);
@@ -507,6 +533,8 @@ describe("MySQL flows on a real MariaDB", function () {
 
         it("an id with leading zeros is its own device; ids that a case-insensitive or PAD SPACE collation would match are unknown (404), nothing stored", async function () {
             const dev = DEVICES.zeros;
+            // The id itself is the point: its own row put back to SEQN 0.
+            await setStored(dev.id, 0);
             const ok = await send(a, post(`/data/${dev.id}`, device.passphraseBody(dataMessage(1, 12), dev.key)));
             ok.status.should.equal(200, ok.text);
             (await rowsOf("0012")).length.should.equal(1);
@@ -617,7 +645,7 @@ describe("MySQL flows on a real MariaDB", function () {
 
     describe("one instance: the authenticated format", function () {
         it("logs data in the authenticated format (a device provisioned without formats) and acknowledges it bound to the request; its replay: 409, sealed", async function () {
-            const dev = DEVICES.authOnly;
+            const dev = await provision(DEVICES.authOnly);
             const request = authBody(dev, "data", 5, { data: { value: 300 } });
             const res = await send(a, post(`/data/${dev.id}`, request.text));
             res.status.should.equal(200, res.text);
@@ -714,11 +742,11 @@ describe("MySQL flows on a real MariaDB", function () {
 
     describe("one instance: concurrency", function () {
         it(`a flood of ${FLOOD_COPIES} identical valid requests sent at once: exactly one 200 and one row`, async function () {
-            await floodOnce([a], DEVICES.flood);
+            await floodOnce([a], await provision(DEVICES.flood));
         });
 
         it(`${CONCURRENT_SEQNS} distinct SEQNs sent at once (both formats): every 200 has its row, every row had its 200`, async function () {
-            await concurrentSeqns([a], DEVICES.concurrent);
+            await concurrentSeqns([a], await provision(DEVICES.concurrent));
         });
     });
 
@@ -804,11 +832,11 @@ describe("MySQL flows on a real MariaDB", function () {
         });
 
         it(`a flood of ${FLOOD_COPIES} copies of one valid request split across both instances: accepted exactly once, one row`, async function () {
-            await floodOnce([a, b], DEVICES.splitFlood);
+            await floodOnce([a, b], await provision(DEVICES.splitFlood));
         });
 
         it(`${CONCURRENT_SEQNS} distinct SEQNs split across both instances: every 200 has its row, every row had its 200`, async function () {
-            await concurrentSeqns([a, b], DEVICES.splitConcurrent);
+            await concurrentSeqns([a, b], await provision(DEVICES.splitConcurrent));
         });
 
         it("regression: attack 1, the backend's raw SEQN reply IV-flipped into {\"SEQN\":9e9} and posted as a reset: 403 format_not_allowed, the SEQN unchanged", async function () {
@@ -956,19 +984,33 @@ describe("MySQL flows on a real MariaDB", function () {
             let seqn = (await storedSeqn(dev.id)) + 1;
             for (const server of [a, b]) {
                 // Pooled connections that died with the server fail once each, at most.
-                let res;
-                for (let tries = 0; tries < 60; tries++) {
-                    res = await send(server, post(`/data/${dev.id}`, device.rawBody(dataMessage(seqn, 1), dev.key)));
-                    if (res.status !== 500) { break; }
-                    await new Promise((r) => setTimeout(r, 250));
-                }
+                const res = await until(async function () {
+                    const answer = await send(server, post(`/data/${dev.id}`, device.rawBody(dataMessage(seqn, 1), dev.key)));
+                    return answer.status !== 500 && answer;
+                }, { timeout: 15000, interval: 250, what: `POST /data/${dev.id} through ${server === a ? "A" : "B"} to answer other than 500 after MariaDB's restart` });
                 should(res.status).equal(200, res.text);
                 seqn += 1;
             }
             (await storedSeqn(dev.id)).should.equal(seqn - 1);
         });
 
-        it("no key, database password or Devices row in any response or in either Node-RED log", function () {
+        it("no key, database password or Devices row in any response or in either Node-RED log", async function () {
+            // Traffic of its own, so that it checks something when it runs
+            // alone: per legacy device, GETs, a reset, data in both formats,
+            // replays, a wrong key, bad JSON and an unknown id, through both instances.
+            for (let round = 0; round < 6; round++) {
+                for (const template of [ARTICLE, DEVICES.firmware, DEVICES.aes256, DEVICES.zeros]) {
+                    const dev = await provision(template);
+                    const seqn = dev.seqn + 1;
+                    const data = post(`/data/${dev.id}`, device.passphraseBody(dataMessage(seqn + 1), dev.key));
+                    await sendAll([a, b], [{ method: "GET", path: `/wsn/${dev.id}` }, { method: "GET", path: `/wsn/${dev.id}?format=raw` }], 2);
+                    await send(a, post(`/wsn/${dev.id}`, device.passphraseBody({ SEQN: seqn }, dev.key)));
+                    await send(b, data);
+                    await send(a, post(`/data/${dev.id}`, device.rawBody(dataMessage(seqn + 2), dev.key)));
+                    await Promise.all([send(a, data), send(b, post(`/data/${dev.id}`, device.rawBody(dataMessage(seqn + 3), WRONG_KEY))),
+                        send(a, post(`/data/${dev.id}`, "{\"msg\":")), send(b, post(`/data/${dev.id}x`, device.passphraseBody(dataMessage(seqn + 3), dev.key)))]);
+                }
+            }
             const secrets = Object.values(DEVICES).map((d) => d.key.toLowerCase()).concat([database.password.toLowerCase(), "devicekey", "devicesqn"]);
             const responses = exchanges.map((x) => (JSON.stringify(x.headers) + "\n" + x.text).toLowerCase());
             const log = pastLogs.concat(instances.map((s) => s.log())).join("\n").toLowerCase();

@@ -12,6 +12,7 @@ const helper = require("node-red-node-test-helper");
 const reference = require("./helpers/auth-reference.js");
 const device = require("./helpers/device.js");
 const { ALL_FORMATS, ARTICLE_SET_SEQN_BODY, FIRMWARE_MESSAGE } = require("./helpers/article.js");
+const { statusClock, STATUS_THROTTLE_MS } = require("../../node-red/lib/common.js");
 const decryptNode = require("../../node-red/wsn-decrypt.js");
 const encryptNode = require("../../node-red/wsn-encrypt.js");
 
@@ -88,6 +89,9 @@ let waiting = null;
 function watchOutputs() {
     helper.getNode("ok").on("input", function (m) { answer({ out: 1, msg: m }); });
     helper.getNode("bad").on("input", function (m) { answer({ out: 2, msg: m }); });
+    // A decrypt node with three outputs (endpoint "seqn"): resets leave by the second.
+    const reset = helper.getNode("reset");
+    if (reset) { reset.on("input", function (m) { answer({ out: "reset", msg: m }); }); }
 }
 function answer(result) {
     const resolve = waiting;
@@ -113,17 +117,35 @@ function loadFlow(flow, credentials) {
 }
 
 /**
- * The node's status once it shows `expected` (it is debounced by 250 ms), or
- * after 2 s whatever it shows last, for the assertion to report.
+ * The status counters wait STATUS_THROTTLE_MS on statusClock before they
+ * redraw; the tests hold those callbacks and run them when they look, so no
+ * test waits out the throttle.
  */
-async function statusShown(node, expected) {
-    const deadline = Date.now() + 2000;
-    for (;;) {
-        // The helper wraps status in a sinon spy already.
-        const last = node.status.lastCall && node.status.lastCall.args[0];
-        if ((last && expected.test(last.text)) || Date.now() > deadline) { return last || {}; }
-        await new Promise((r) => setTimeout(r, 25));
-    }
+let pendingStatus = [];
+/** In a describe block: its nodes' status counters run on the held clock. */
+function holdStatusClock() {
+    const realClock = Object.assign({}, statusClock);
+    before(function () {
+        statusClock.later = function (callback, ms) {
+            ms.should.equal(STATUS_THROTTLE_MS);
+            pendingStatus.push(callback);
+            return callback;
+        };
+        statusClock.cancel = function (callback) { pendingStatus = pendingStatus.filter((c) => c !== callback); };
+    });
+    after(function () {
+        Object.assign(statusClock, realClock);
+        pendingStatus = [];
+    });
+}
+
+/** The node's status once the throttle has passed. */
+function statusShown(node) {
+    const due = pendingStatus;
+    pendingStatus = [];
+    due.forEach((callback) => callback());
+    // The helper wraps status in a sinon spy already.
+    return (node.status.lastCall && node.status.lastCall.args[0]) || {};
 }
 
 /** Nothing the node showed or logged may hold a key (or any other secret given). */
@@ -135,6 +157,7 @@ function assertNothingShown(node, secrets) {
 }
 
 describe("wsn-decrypt node", function () {
+    holdStatusClock();
     beforeEach(function (done) { helper.startServer(done); });
     afterEach(function (done) {
         helper.unload().then(function () { helper.stopServer(done); });
@@ -390,13 +413,15 @@ describe("wsn-decrypt node", function () {
         await run("d", request(ARTICLE_BODY, row(100)));
         await run("d", request(ARTICLE_BODY, row(120)));
         await run("d", request(auth, row(200)));
-        const status = await statusShown(node, /rejected 2/);
+        node.status.called.should.be.false(); // throttled: nothing drawn before the clock says so
+        const status = statusShown(node);
         status.text.should.match(/passed 1/).and.match(/rejected 2/).and.match(/stale/);
         assertNothingShown(node, [KEY, ARTICLE_BODY.msg, auth.auth, "SEQN\":120"]);
     });
 });
 
 describe("wsn-encrypt node", function () {
+    holdStatusClock();
     beforeEach(function (done) { helper.startServer(done); });
     afterEach(function (done) {
         helper.unload().then(function () { helper.stopServer(done); });
@@ -451,7 +476,7 @@ describe("wsn-encrypt node", function () {
     });
 
     it("uses a fixed key from the credentials and a fixed list of formats", async function () {
-        await loadFlow(encryptFlow({ keyType: "cred", key: "", format: "passphrase", formats: "passphrase", formatsType: "str" }), { e: { fixedKey: "fixed ✓" } });
+        await loadFlow(encryptFlow({ keyType: "cred", key: "", message: "payload", format: "passphrase", formats: "passphrase", formatsType: "str" }), { e: { fixedKey: "fixed ✓" } });
         const { out, msg } = await run("e", { payload: { SEQN: 1 } });
         out.should.equal(1);
         openPassphrase(msg.payload, "fixed ✓").should.eql({ SEQN: 1 });
@@ -499,7 +524,7 @@ describe("wsn-encrypt node", function () {
             openBound(r.msg.payload, sent.tag).should.eql({ kind: "refusal", seqn: storedNow, message: { error: code, SEQN: storedNow } });
             r.msg.wsn.should.eql({ format: "auth", error: code });
         }
-        const status = await statusShown(helper.getNode("e"), /rejected 2/);
+        const status = statusShown(helper.getNode("e"));
         status.text.should.match(/sealed 0 · rejected 2 \(stale\)/);
     });
 
@@ -529,7 +554,7 @@ describe("wsn-encrypt node", function () {
         await loadFlow(encryptFlow({ message: "reply" }));
         await run("e", { reply: { SEQN: 9 }, payload: row(9), wsn: { lost: 4 } });
         await run("e", { reply: { SEQN: 12 }, payload: row(12), wsn: { lost: 2 } });
-        (await statusShown(helper.getNode("e"), /sealed 2/)).text.should.equal("sealed 2 · rejected 0 · lost 6");
+        statusShown(helper.getNode("e")).text.should.equal("sealed 2 · rejected 0 · lost 6");
     });
 
     it("answers 404 when there is no device row, 500 for a malformed raw key", async function () {
@@ -549,7 +574,204 @@ describe("wsn-encrypt node", function () {
         const sealed = await run("e", taken.msg);
         await run("e", { reply: { SEQN: 1 }, payload: row(1, "zz"), wsn: { format: "raw" } });
         const node = helper.getNode("e");
-        (await statusShown(node, /rejected 1/)).text.should.match(/sealed 1 · rejected 1/);
+        statusShown(node).text.should.match(/sealed 1 · rejected 1/);
         assertNothingShown(node, [KEY, sealed.msg.payload.auth, sent.tag.toString("base64")]);
+    });
+});
+
+describe("wsn-decrypt node: outputs and msg.params for the database", function () {
+    beforeEach(function (done) { helper.startServer(done); });
+    afterEach(function (done) {
+        helper.unload().then(function () { helper.stopServer(done); });
+    });
+
+    /** Endpoint "seqn" with three outputs: query, reset, refused. */
+    function seqnFlow(props) {
+        return decryptFlow(Object.assign({ endpoint: "seqn", outputs: 3, params: "sqlite", wires: [["ok"], ["reset"], ["bad"]] }, props))
+            .concat([{ id: "reset", z: "tab", type: "helper" }]);
+    }
+
+    it("sends an auth query on output 1, a reset on output 2, a refusal on output 3 (endpoint 'seqn', three outputs)", async function () {
+        await loadFlow(seqnFlow());
+        let r = await run("d", request(authRequest("query", 0).body, row(40)));
+        [r.out, r.msg.wsn.kind].should.eql([1, "query"]);
+        r.msg.params.should.eql({ $id: "12FA" });
+        r = await run("d", request(authRequest("reset", 50).body, row(40)));
+        [r.out, r.msg.wsn.kind].should.eql(["reset", "reset"]);
+        r.msg.params.should.eql({ $id: "12FA", $seqn: 50, $any: 0 });
+        r = await run("d", request(ARTICLE_BODY, row(100)));
+        [r.out, r.msg.wsn.kind, r.msg.params.$seqn].should.eql(["reset", "reset", 120]);
+        r = await run("d", request(authRequest("reset", 30).body, row(40)));
+        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 409, "stale"]);
+        should.not.exist(r.msg.params);
+    });
+
+    it("keeps two outputs on endpoint 'seqn' for a node saved without 'outputs': query and reset on the first", async function () {
+        await loadFlow(decryptFlow({ endpoint: "seqn" }));
+        for (const kind of ["query", "reset"]) {
+            const r = await run("d", request(authRequest(kind, 50).body, row(40)));
+            [r.out, r.msg.wsn.kind].should.eql([1, kind]);
+            // Saved before the option: no msg.params.
+            should.not.exist(r.msg.params);
+        }
+        const r = await run("d", request(authRequest("data", 50, { data: {} }).body, row(40)));
+        [r.out, r.msg.payload.error].should.eql([2, "wrong_kind"]);
+    });
+
+    it("sets msg.params for the SQLite write with exactly the statement's names: data {$id,$seqn,$value,$json}, 'any' reset $any 1", async function () {
+        await loadFlow(decryptFlow({ params: "sqlite" }));
+        const data = { value: 21.5, unit: "°C", nested: { a: [1, 2] } };
+        let r = await run("d", request(authRequest("data", 9, { data }).body, row(3)));
+        r.msg.params.should.eql({ $id: "12FA", $seqn: 9, $value: 21.5, $json: JSON.stringify(data) });
+        for (const value of ["300", true, null, undefined]) {
+            r = await run("d", request(passphraseBody({ data: { value }, SEQN: 10 }), row(3)));
+            r.out.should.equal(1);
+            should(r.msg.params.$value).equal(null, String(value));
+        }
+        await helper.unload();
+        await loadFlow(seqnFlow({ policy: "any" }));
+        r = await run("d", request(ARTICLE_BODY, row(500)));
+        r.msg.params.should.eql({ $id: "12FA", $seqn: 120, $any: 1 });
+    });
+
+    it("sets plain names for node-red-node-mysql ('mysql'), nothing with 'none'", async function () {
+        await loadFlow(decryptFlow({ params: "mysql" }));
+        let r = await run("d", request(authRequest("data", 9, { data: { value: 1 } }).body, row(3)));
+        r.msg.params.should.eql({ id: "12FA", seqn: 9, value: 1, json: "{\"value\":1}" });
+        await helper.unload();
+        await loadFlow(decryptFlow({ params: "none" }));
+        const msg = request(authRequest("data", 9, { data: { value: 1 } }).body, row(3));
+        msg.params = { mine: true };
+        r = await run("d", msg);
+        r.msg.params.should.eql({ mine: true });
+    });
+
+    it("measures the body limit on the text that crosses into the core", async function () {
+        await loadFlow(decryptFlow({ maxLength: 100 }));
+        const text = JSON.stringify({ msg: "A".repeat(93) }); // 103 characters, 93 of them in the field
+        for (const body of [text, Buffer.from(text), JSON.parse(text)]) {
+            const r = await run("d", request(body, row(0)));
+            [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 413, { error: "too_large" }], typeof body);
+        }
+    });
+});
+
+describe("wsn-encrypt node: the standard reply when the flow gives none", function () {
+    holdStatusClock();
+    beforeEach(function (done) { helper.startServer(done); });
+    afterEach(function (done) {
+        helper.unload().then(function () { helper.stopServer(done); });
+    });
+
+    it("answers a GET with the stored SEQN of the device row, and 404 without a row", async function () {
+        await loadFlow(encryptFlow({}));
+        let r = await run("e", { payload: row(20), req: { params: { id: "12FA" }, query: {} } });
+        r.out.should.equal(1);
+        openPassphrase(r.msg.payload).should.eql({ SEQN: 20 });
+        r = await run("e", { payload: [], req: { params: { id: "12FA" }, query: {} } });
+        [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 404, { error: "unknown_device" }]);
+    });
+
+    it("answers a query with the stored SEQN, a reset with its ack, a data message with the gap the database counted", async function () {
+        await loadFlow(replyFlow({ endpoint: "seqn" }, { message: "reply" }));
+        let sent = authRequest("query", 0);
+        let taken = await run("d", request(sent.body, row(40)));
+        let r = await run("e", taken.msg);
+        openBound(r.msg.payload, sent.tag).should.eql({ kind: "seqn", seqn: 40, message: { SEQN: 40 } });
+        sent = authRequest("reset", 50);
+        taken = await run("d", request(sent.body, row(40)));
+        r = await run("e", taken.msg);
+        openBound(r.msg.payload, sent.tag).should.eql({ kind: "ack", seqn: 50, message: { SEQN: 50, ack: true } });
+        r.msg.wsn.lost.should.equal(0);
+        await helper.unload();
+
+        await loadFlow(replyFlow({}, { lost: "payload[0].dataLost" }));
+        sent = authRequest("data", 9, { data: { value: 1 } });
+        taken = await run("d", request(sent.body, row(3)));
+        // What the SQLite store statement's RETURNING gives: another request got in between.
+        taken.msg.payload = [{ dataSEQN: 9, dataLost: 2 }];
+        r = await run("e", taken.msg);
+        openBound(r.msg.payload, sent.tag).should.eql({ kind: "ack", seqn: 9, message: { SEQN: 9, ack: true, lost: 2 } });
+        statusShown(helper.getNode("e")).text.should.equal("sealed 1 · rejected 0 · lost 2");
+    });
+
+    it("answers a lost write (msg.wsn.refused) with the SEQN stored now read from its property; none there: 404 unknown_device", async function () {
+        await loadFlow(replyFlow({}, { seqn: "payload[0][0].seqn" }));
+        const sent = authRequest("data", 5, { data: {} });
+        let taken = await run("d", request(sent.body, row(4)));
+        taken.msg.wsn.refused = true;
+        taken.msg.payload = [[{ outcome: "refused", seqn: 6, lost: 0 }], {}];
+        let r = await run("e", taken.msg);
+        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([1, 409, "stale"]);
+        openBound(r.msg.payload, sent.tag).message.should.eql({ error: "stale", SEQN: 6 });
+        taken = await run("d", request(sent.body, row(4)));
+        taken.msg.wsn.refused = true;
+        taken.msg.payload = [[{ outcome: "unknown", seqn: null, lost: 0 }], {}];
+        r = await run("e", taken.msg);
+        [r.out, r.msg.statusCode, r.msg.payload].should.eql([1, 404, { error: "unknown_device" }]);
+    });
+});
+
+describe("status counter", function () {
+    it("draws once per throttle period on the clock it is given, and stops its timer on close", function () {
+        const { statusCounter } = require("../../node-red/lib/common.js");
+        const waiting = [];
+        const clock = { later: (callback, ms) => { waiting.push({ callback, ms }); return waiting.length; }, cancel: (h) => { waiting[h - 1] = null; } };
+        const shown = [];
+        const counter = statusCounter({ status: (s) => shown.push(s.text) }, "passed", clock);
+        counter.accepted(0);
+        counter.accepted(3);
+        counter.rejected("replay");
+        waiting.length.should.equal(1);
+        waiting[0].ms.should.equal(STATUS_THROTTLE_MS);
+        shown.should.eql([]);
+        waiting[0].callback();
+        shown.should.eql(["passed 2 · rejected 1 · lost 3 (replay)"]);
+        counter.accepted(0);
+        counter.stop();
+        should(waiting[1]).equal(null);
+    });
+});
+
+describe("node defaults: one home (node-red/lib/defaults.js), the editor says the same", function () {
+    const fs = require("fs");
+    const path = require("path");
+    const vm = require("vm");
+    const defaults = require("../../node-red/lib/defaults.js");
+
+    /** The defaults the .html file registers with the editor, run against a stand-in RED. */
+    function editorDefinition(file) {
+        const html = fs.readFileSync(path.join(__dirname, "..", "..", "node-red", file), "utf8");
+        const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
+        let definition = null;
+        const RED = { validators: { typedInput: () => () => true, number: () => () => true }, nodes: { registerType: (type, def) => { definition = def; } } };
+        vm.runInNewContext(script, { RED, $: () => ({}) });
+        return definition;
+    }
+    const valuesOf = (def) => Object.fromEntries(Object.entries(def.defaults).map(([k, v]) => [k, v.value]));
+
+    it("wsn-decrypt.html: every default of defaults.DECRYPT, two outputs at first, labels per endpoint", function () {
+        const def = editorDefinition("wsn-decrypt.html");
+        const values = valuesOf(def);
+        values.should.containEql(defaults.DECRYPT);
+        values.outputs.should.equal(2);
+        [0, 1].map((i) => def.outputLabels.call({ outputs: 2 }, i)).should.eql(defaults.DECRYPT_OUTPUTS.data);
+        [0, 1, 2].map((i) => def.outputLabels.call({ outputs: 3 }, i)).should.eql(defaults.DECRYPT_OUTPUTS.seqn);
+    });
+
+    it("wsn-encrypt.html: every default of defaults.ENCRYPT", function () {
+        valuesOf(editorDefinition("wsn-encrypt.html")).should.containEql(defaults.ENCRYPT);
+    });
+
+    it("the editor's selects offer exactly the lists of defaults.js", function () {
+        const options = (file, id) => {
+            const html = fs.readFileSync(path.join(__dirname, "..", "..", "node-red", file), "utf8");
+            const select = new RegExp(`<select id="node-input-${id}"[^>]*>([\\s\\S]*?)</select>`).exec(html)[1];
+            return [...select.matchAll(/value="([^"]*)"/g)].map((m) => m[1]);
+        };
+        options("wsn-decrypt.html", "policy").should.eql(defaults.POLICIES);
+        options("wsn-decrypt.html", "endpoint").should.eql(defaults.ENDPOINTS);
+        options("wsn-decrypt.html", "params").should.eql(defaults.PARAMS);
+        options("wsn-encrypt.html", "format").should.eql(defaults.REPLY_FORMATS);
     });
 });

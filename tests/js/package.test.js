@@ -60,9 +60,9 @@ describe("npm pack tarball", function () {
             "const w = require(process.argv[1]);",
             "const key = '2B7E151628AED2A6ABF7158809CF4F3C';",
             "const query = w.seal({}, key, { format: 'auth', deviceId: '12FA', kind: 'query' });",
-            "const taken = w.openRequest(query, key, 41, { endpoint: 'seqn', deviceId: '12FA', formats: 'auth' });",
+            "const taken = w.openRequest(JSON.stringify(query), key, 41, { endpoint: 'seqn', deviceId: '12FA', formats: 'auth' });",
             "const reply = w.seal({ SEQN: taken.stored }, key, { format: 'auth', deviceId: '12FA', kind: 'seqn', request: taken.request });",
-            "const opened = w.open(reply, key, { deviceId: '12FA', direction: 'reply', request: taken.request });",
+            "const opened = w.open(JSON.stringify(reply), key, { deviceId: '12FA', direction: 'reply', request: taken.request });",
             "process.stdout.write(JSON.stringify([taken.kind, opened.kind, opened.seqn, opened.message]));"
         ].join("\n");
         const out = execFileSync(process.execPath, ["-e", script, path.join(unpacked, manifest.main)], { encoding: "utf8" });

@@ -1,6 +1,6 @@
 "use strict";
 
-const { parse, required, legacyFormats } = require("../options.js");
+const { parse, required, legacyFormats, allowedFormats } = require("../options.js");
 const { listDevices } = require("../devices.js");
 const { withDatabase } = require("../sqlite.js");
 const { out, note, json } = require("../output.js");
@@ -13,7 +13,8 @@ const NUMERIC = new Set([1, 2]);
  */
 function formatsCell(formats) {
     if (formats === null || formats === undefined) { return "-"; }
-    if (formats.split(",").every((f) => f.trim() === "")) { return "none (locked out)"; }
+    // Locked out is what the backend makes of the list: no format it allows.
+    if (allowedFormats(formats).length === 0) { return "none (locked out)"; }
     const legacy = legacyFormats(formats);
     return legacy.length ? `${formats} (legacy: ${legacy.join(",")})` : formats;
 }

@@ -33,7 +33,8 @@ module.exports = {
 Adds a device to the backend's SQLite database with SEQN 0 and prints its
 key. This is the only time the key is shown (list never shows keys): put it
 in the device's firmware now. Creates the database and its tables
-(flows/schema.sql) if they are missing.
+(flows/schema.sql) if they are missing, and upgrades an older database as
+migrate does.
 
 Options:
   --db FILE     the database file the backend's flows use (required)
