@@ -81,8 +81,7 @@ module.exports = function httpLimits(options) {
     const paths = (options && options.paths) || DEFAULT_PATHS;
     const bodyParser = loadBodyParser();
     // Reads every content type (Buffer in req.body, req._body set), up to
-    // `limit` bytes: 413 on a content-length above it before reading, or as
-    // soon as a chunked body passes it.
+    // `limit` bytes; the 413s themselves are answered by the checks below.
     const raw = bodyParser.raw({ limit, inflate: false, type: () => true });
 
     function answer(res, statusCode, code) {
@@ -92,11 +91,36 @@ module.exports = function httpLimits(options) {
         }
     }
 
-    /** The error handler: body-parser's errors (and parseFailed) → the wsn answers; anything else on to Express. */
+    /**
+     * The error handler: body-parser's errors (and parseFailed) → the wsn
+     * answers. Any other client error (an aborted or truncated body) is one
+     * more unreadable body, not a stack trace in the log; the rest goes on
+     * to Express.
+     */
     function refuse(err, res, next) {
         const known = ANSWERS[err && err.type];
-        if (!known) { return next(err); }
-        answer(res, known[0], known[1]);
+        if (known) { return answer(res, known[0], known[1]); }
+        if (err && err.status >= 400 && err.status < 500) { return answer(res, 400, "bad_json"); }
+        next(err);
+    }
+
+    /**
+     * 413 as soon as the body is known to be too large: body-parser itself
+     * answers only once the client has finished sending (it reads a refused
+     * body to its end), so a body that never ends would never be answered.
+     * The answer closes the connection, which ends that reading too.
+     */
+    function watchSize(req, res) {
+        let seen = 0;
+        function count(chunk) {
+            seen += chunk.length;
+            if (seen > limit) {
+                req.removeListener("data", count);
+                answer(res, 413, "too_large");
+            }
+        }
+        req.on("data", count);
+        req.once("end", function () { req.removeListener("data", count); });
     }
 
     return function wsnHttpLimits(req, res, next) {
@@ -105,6 +129,12 @@ module.exports = function httpLimits(options) {
         // body already and answered a malformed one itself; keep httpAdminRoot
         // apart (e.g. "/admin") to have these answers.
         if (req._body || req.readableEnded) { return next(); }
+        if (Number(req.headers["content-length"]) > limit) {
+            req.resume();
+            return answer(res, 413, "too_large");
+        }
+        // Attached in the same tick as body-parser's own reader: both see every chunk.
+        watchSize(req, res);
         raw(req, res, function (err) {
             if (err) { return refuse(err, res, next); }
             // body-parser reads nothing of a request without a body (neither

@@ -113,8 +113,18 @@ fn key_text(value: &JsValue) -> Result<Zeroizing<String>> {
     text(value, Error::BadKey).map(Zeroizing::new)
 }
 
+/// The longest body text taken, in UTF-16 units: far above any wire-format
+/// message (the nodes stop at 16 KiB), and checked before the copy into
+/// wasm memory, which grows for good and never shrinks.
+const MAX_BODY_UNITS: u32 = 1 << 20;
+
 /// A request body: its JSON text, as the device sent it.
 fn body(body: &JsValue) -> Result<BodyFields> {
+    if let Some(text) = body.dyn_ref::<js_sys::JsString>() {
+        if text.length() > MAX_BODY_UNITS {
+            return Err(Error::TooLarge);
+        }
+    }
     BodyFields::from_json_text(&text(body, Error::BodyNotText)?)
 }
 

@@ -104,6 +104,17 @@ fn a_body_that_is_not_its_json_text_is_bad_format() {
     assert!(open_request(s(&body_text), s(ARTICLE_KEY), 100.into(), request_options("seqn", "passphrase")).is_ok());
 }
 
+/// A body text too long for any wire format is refused before it is copied
+/// into wasm memory (which would grow for good); one unit less is read.
+#[wasm_bindgen_test]
+fn a_body_text_above_a_mebibyte_is_too_large_before_it_is_read() {
+    let padded = |units: usize| s(&format!(r#"{{"msg":"{ARTICLE_MSG}"{}}}"#, " ".repeat(units - ARTICLE_MSG.len() - 10)));
+    for got in [open(padded((1 << 20) + 1), s(ARTICLE_KEY), JsValue::UNDEFINED), open_request(padded((1 << 20) + 1), s(ARTICLE_KEY), 100.into(), request_options("seqn", "passphrase"))] {
+        assert_eq!(code(got), "too_large");
+    }
+    assert!(open_request(padded(1 << 20), s(ARTICLE_KEY), 100.into(), request_options("seqn", "passphrase")).is_ok());
+}
+
 #[wasm_bindgen_test]
 fn decrypt_openssl_and_cryptojs_vectors() {
     let all: Vec<Value> = vectors(OPENSSL_VECTORS).into_iter().chain(vectors(CRYPTOJS_VECTORS)).collect();
