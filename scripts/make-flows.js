@@ -11,6 +11,10 @@
 const fs = require("fs");
 const path = require("path");
 const { DECRYPT, ENCRYPT } = require("../node-red/lib/defaults.js");
+// The answer to a database error, from the core's table of codes and statuses
+// (the flows are made after the build: scripts/test.sh builds first).
+const core = require("../pkg/wsn_crypto.js");
+const SERVER_ERROR = { status: core.httpStatus("server_error"), body: JSON.stringify({ error: core.publicCode("server_error") }) };
 
 // --- SQLite (node-red-node-sqlite): SQL in the node, parameters in msg.params,
 // which wsn decrypt sets for the write (its "params" option) ---
@@ -271,11 +275,11 @@ function build(dialect) {
 
     // Database errors produce no output message from the database node; answer them here.
     {
-        const g = group("Database errors: 500");
+        const g = group(`Database errors: ${SERVER_ERROR.status}`);
         const scope = nodes.filter((n) => n.type === dialect.dbType || n.type === "change").map((n) => n.id);
         const caught = g.add({ id: id("9"), type: "catch", name: "database errors", scope, uncaught: false, wires: [] }, 0, 0);
         // Only a generic answer: the message may carry the device row.
-        const generic = g.add(change("500, nothing more", [set("statusCode", "500", "num"), set("payload", "{\"error\":\"server_error\"}", "json"), del("wsn")]), 1, 0);
+        const generic = g.add(change(`${SERVER_ERROR.status}, nothing more`, [set("statusCode", String(SERVER_ERROR.status), "num"), set("payload", SERVER_ERROR.body, "json"), del("wsn")]), 1, 0);
         const res = g.add(httpResponse(), 2, 0);
         wire(caught, [generic]);
         wire(generic, [res]);
