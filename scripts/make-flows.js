@@ -204,8 +204,9 @@ function build(dialect) {
         let beforeSeal;
         let sealColumn = col + 1;
         if (dialect.seqnNow) {
-            // The write's own parameters would be refused by the device query (extra names).
-            mark = g.add(change("Refused", refused.concat([set("params", "{}", "json"), set("params.$id", "req.params.id", "msg")])), col, r + 1);
+            // The write's own parameters would be refused by the device query
+            // (extra names): the device query's own, as at the start.
+            mark = g.add(change("Refused", refused.concat(dialect.deviceQuery)), col, r + 1);
             const seqnNow = g.add(query("SEQN now", "device"), col + 1, r + 1);
             wire(mark, [seqnNow]);
             beforeSeal = seqnNow;

@@ -89,9 +89,9 @@ const STATUS_THROTTLE_MS = 250;
 /**
  * Keeps passed/rejected/lost counts and shows them, at most every 250 ms.
  * `label` names what passing means for the node ("passed" the decrypt
- * node's check; "sealed" a reply). `clock` defaults to statusClock.
+ * node's check; "sealed" a reply). It waits on statusClock.
  */
-function statusCounter(node, label, clock) {
+function statusCounter(node, label) {
     const counts = { accepted: 0, rejected: 0, lost: 0, last: "" };
     let timer = null;
     function show() {
@@ -102,12 +102,12 @@ function statusCounter(node, label, clock) {
         node.status({ fill: counts.last ? "red" : "green", shape: "dot", text });
     }
     function schedule() {
-        if (!timer) { timer = (clock || statusClock).later(show, STATUS_THROTTLE_MS); }
+        if (!timer) { timer = statusClock.later(show, STATUS_THROTTLE_MS); }
     }
     return {
         accepted(lost) { counts.accepted++; counts.lost += lost || 0; counts.last = ""; schedule(); },
         rejected(code) { counts.rejected++; counts.last = code; schedule(); },
-        stop() { if (timer) { (clock || statusClock).cancel(timer); timer = null; } }
+        stop() { if (timer) { statusClock.cancel(timer); timer = null; } }
     };
 }
 

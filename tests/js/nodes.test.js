@@ -713,12 +713,18 @@ describe("wsn-encrypt node: the standard reply when the flow gives none", functi
 });
 
 describe("status counter", function () {
-    it("draws once per throttle period on the clock it is given, and stops its timer on close", function () {
+    const waiting = [];
+    const realClock = Object.assign({}, statusClock);
+    before(function () {
+        statusClock.later = (callback, ms) => { waiting.push({ callback, ms }); return waiting.length; };
+        statusClock.cancel = (h) => { waiting[h - 1] = null; };
+    });
+    after(function () { Object.assign(statusClock, realClock); });
+
+    it("draws once per throttle period on statusClock, and stops its timer on close", function () {
         const { statusCounter } = require("../../node-red/lib/common.js");
-        const waiting = [];
-        const clock = { later: (callback, ms) => { waiting.push({ callback, ms }); return waiting.length; }, cancel: (h) => { waiting[h - 1] = null; } };
         const shown = [];
-        const counter = statusCounter({ status: (s) => shown.push(s.text) }, "passed", clock);
+        const counter = statusCounter({ status: (s) => shown.push(s.text) }, "passed");
         counter.accepted(0);
         counter.accepted(3);
         counter.rejected("replay");
