@@ -16,6 +16,9 @@ bash scripts/build.sh
 # and Node-RED 5 in a cache of their own. Both install once and are reused.
 # Exit 2 is an unreachable registry: the Node-RED 5 test then reports its skip.
 bash scripts/lib/ensure-chromium.sh
+# The device library's cross builds: Debian's lx106 and RISC-V GCC, picolibc,
+# BearSSL's and mbedTLS's headers; once.
+bash scripts/lib/ensure-device-tools.sh
 node scripts/lib/node-red-5.js || [ $? -eq 2 ]
 # The MySQL suite runs a private MariaDB server; Debian's package, once.
 node scripts/lib/mariadb.js install
@@ -46,6 +49,9 @@ suite fuzz '.' bash scripts/fuzz.sh || status=1
 
 echo "== node-red-dev validate (the Node-RED scorecard) on the packed package"
 suite scorecard '^scorecard: (warning|failed|no failed)' bash scripts/validate-package.sh || status=1
+
+echo "== device library size, cross-compiled (TARGET text data bss, bytes)"
+suite device-size '.' npm run -s device:size || status=1
 
 echo "== mocha (JavaScript)"
 suite mocha '.' node_modules/.bin/mocha 'tests/js/**/*.test.js' || status=1

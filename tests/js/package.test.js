@@ -13,7 +13,7 @@ const should = require("should");
 const backend = require("../../scripts/lib/backend.js");
 
 // Top-level entries a user's install needs; anything else is a leak from the repository.
-const ALLOWED = ["package.json", "README.md", "CHANGELOG.md", "LICENSE", "pkg/", "node-red/", "flows/", "examples/", "bin/"];
+const ALLOWED = ["package.json", "README.md", "CHANGELOG.md", "LICENSE", "pkg/", "node-red/", "flows/", "examples/", "bin/", "device/arduino/"];
 const FORBIDDEN = ["target/", "tests/", "src/", "scripts/", "bench/", "node_modules/", ".ci/", ".node-red-demo/", "Cargo.toml", "Cargo.lock"];
 
 describe("npm pack tarball", function () {
@@ -85,6 +85,14 @@ describe("npm pack tarball", function () {
         const flows = JSON.parse(fs.readFileSync(path.join(unpacked, "flows", "wsn-sqlite.json"), "utf8"));
         example.should.eql(flows);
         example.map((n) => n.type).should.containDeep(["wsn-decrypt", "wsn-encrypt"]);
+    });
+
+    it("holds the device library with its examples, and no device secrets", function () {
+        files.should.containDeep(["device/arduino/WsnCrypto/library.properties", "device/arduino/WsnCrypto/library.json",
+            "device/arduino/WsnCrypto/src/WsnCrypto.h", "device/arduino/WsnCrypto/README.md",
+            "device/arduino/WsnCrypto/examples/ESP8266DeepSleep/ESP8266DeepSleep.ino",
+            "device/arduino/WsnCrypto/examples/ESP32DeepSleep/secrets.example.h"]);
+        files.filter((f) => /secrets\.h$/.test(f)).should.eql([]);
     });
 
     it("holds README, CHANGELOG and LICENSE", function () {

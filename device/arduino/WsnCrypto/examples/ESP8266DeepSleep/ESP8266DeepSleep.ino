@@ -1,0 +1,78 @@
+// Wakes, posts one reading to the wsn-crypto backend in the authenticated
+// format, sleeps. The counter survives deep sleep in RTC memory and power
+// loss in EEPROM (written every 32 messages), so a wake needs one request.
+// Wire D0 (GPIO16) to RST for the timer to wake the board.
+#include <ESP8266WiFi.h>
+#include <ESP8266HTTPClient.h>
+#include <WsnCrypto.h>
+#include <WsnStores.h>
+
+#include "secrets.h"  // WIFI_SSID, WIFI_PASSWORD, WSN_URL, WSN_ID, WSN_KEY: see secrets.example.h
+
+const uint64_t SLEEP_US = 300ULL * 1000000ULL;  // five minutes
+
+WsnRtcStore rtc(0);
+WsnEepromStore eeprom(0);
+WsnCounter counter(&rtc, &eeprom, 32);
+WsnDevice wsn;
+char body[WSN_DATA_BODY_SIZE(40)];
+char answer[WSN_REPLY_SIZE];
+
+// Posts `body` to WSN_URL + path and opens the answer. One retry of the
+// same body when no valid answer came back: a copy that was stored is then
+// refused as a replay, so nothing is stored twice.
+int exchange(const char* path, WsnReply* reply) {
+  int rc = WSN_ERR_NOT_AUTHENTIC;
+  for (int attempt = 0; attempt < 2 && rc < 0; attempt++) {
+    WiFiClient client;
+    HTTPClient http;
+    http.begin(client, String(WSN_URL) + path);
+    http.addHeader("Content-Type", "application/json");
+    int status = http.POST((const uint8_t*)body, strlen(body));
+    if (status > 0) {
+      http.getString().toCharArray(answer, sizeof answer);
+      rc = wsn.reply(answer, strlen(answer), reply);
+    }
+    http.end();
+    Serial.printf("%s: HTTP %d, %s\n", path, status, status > 0 ? wsnStatusName(rc) : "no answer");
+  }
+  return rc;
+}
+
+void sleep() {
+  Serial.println("sleeping");
+  ESP.deepSleep(SLEEP_US);
+}
+
+void setup() {
+  Serial.begin(115200);
+  EEPROM.begin(16);
+  WiFi.mode(WIFI_STA);
+  WiFi.begin(WIFI_SSID, WIFI_PASSWORD);
+  for (uint32_t start = millis(); WiFi.status() != WL_CONNECTED; delay(100)) {
+    if (millis() - start > 15000) { sleep(); }
+  }
+  WsnReply reply;
+  if (wsn.begin(WSN_KEY, WSN_ID, &counter) != WSN_OK) { Serial.println("bad WSN_KEY or WSN_ID"); sleep(); }
+  if (!wsn.synced()) {  // first boot, or both stores lost: ask the backend
+    wsn.query(body, sizeof body, nullptr);
+    if (exchange("/wsn/" WSN_ID, &reply) != WSN_OK) { sleep(); }
+    Serial.printf("backend holds SEQN %llu\n", (unsigned long long)reply.seqn);
+  }
+  char reading[40];
+  snprintf(reading, sizeof reading, "{\"value\":%d}", analogRead(A0));
+  uint64_t seqn = 0;
+  int rc = wsn.data(reading, body, sizeof body, nullptr, &seqn);
+  if (rc == WSN_OK) { rc = exchange("/data/" WSN_ID, &reply); }
+  if (rc == WSN_OK) {
+    Serial.printf("SEQN %llu stored, lost %llu\n", (unsigned long long)seqn, (unsigned long long)reply.lost);
+  } else if (rc == WSN_REFUSED) {  // sealed by the backend: the counter moved above its SEQN
+    Serial.printf("SEQN %llu refused (%s), backend holds %llu\n", (unsigned long long)seqn, reply.error,
+                  (unsigned long long)reply.seqn);
+  } else {
+    Serial.printf("SEQN %llu not acknowledged: %s\n", (unsigned long long)seqn, wsnStatusName(rc));
+  }
+  sleep();
+}
+
+void loop() {}
