@@ -1,8 +1,11 @@
 "use strict";
-// The ESP8266 example sketch itself (device/arduino/WsnCrypto/examples/
-// ESP8266DeepSleep), built for this machine with the WsnCrypto library and
-// a shim of the core's APIs (tests/device/shim; helpers/sketch-host.js), run
-// against a real Node-RED with the shipped flows and the real SQLite node.
+// The example sketches themselves (device/arduino/WsnCrypto/examples/
+// ESP8266DeepSleep on BearSSL, ESP32DeepSleep on mbedTLS), each built for
+// this machine with the WsnCrypto library and a shim of its board's core
+// APIs (tests/device/shim; helpers/sketch-host.js), run against a real
+// Node-RED with the shipped flows and the real SQLite node. The same cases
+// run for both boards: one describe each, with its own Node-RED, so that
+// either runs alone (mocha --grep ESP32).
 // One process is one wake of the board; its RTC memory and EEPROM are files
 // kept between processes, so that deep sleep (RTC kept), power loss (RTC
 // lost, EEPROM kept) and a fresh board (both lost) are files kept or removed.
@@ -25,12 +28,6 @@ const { request } = require("./helpers/http.js");
 
 // The sketch's reservation step: WsnCounter counter(&rtc, &eeprom, 32).
 const STEP = 32;
-
-let dir;
-let db;
-let server;
-let proxy;
-let proxyUrl;
 
 // --- the board's memories, as WsnStores.h writes them ---
 
@@ -75,15 +72,18 @@ function parseWake(lines) {
 // --- the device under test ---
 
 /**
- * A device provisioned now (auth format only, a fresh random key, SEQN 0),
- * the sketch built for it, and its board's memories (absent: a new board).
+ * A device provisioned now in `db` (auth format only, a fresh random key,
+ * SEQN 0), `boardName`'s example sketch built for it to post to `url`, and
+ * its board's memories in `dir` (absent: a new board).
  */
-async function newDevice() {
+async function newBoardDevice(boardName, { db, url, dir }) {
     const dev = await provision(db, { id: "ESP", key: crypto.randomBytes(16).toString("hex"), seqn: 0, formats: "auth" });
-    const sketch = await sketchHost.build({ url: proxyUrl, id: dev.id, key: dev.key });
+    const sketch = await sketchHost.build({ url, id: dev.id, key: dev.key }, { board: boardName });
     const boardDir = fs.mkdtempSync(path.join(dir, `board-${dev.id}-`));
     const board = {
         id: dev.id,
+        /** sketch-host's board: name, adcMax, rtcBytes, ... */
+        hardware: sketch.board,
         key: dev.key,
         rtcFile: path.join(boardDir, "rtc.bin"),
         eepromFile: path.join(boardDir, "eeprom.bin"),
@@ -98,7 +98,11 @@ async function newDevice() {
             should(run.stderr).equal("", shown);
             return Object.assign(parseWake(run.lines), { lines: run.lines });
         },
-        /** Power loss: RTC memory goes, flash stays. */
+        /**
+         * Power loss: RTC memory goes (the ESP8266's to noise; the ESP32's to
+         * its variables' initial values, which its bootloader loads at any
+         * reset but a wake), flash stays.
+         */
         loseRtc() { fs.rmSync(board.rtcFile, { force: true }); },
         loseEeprom() { fs.rmSync(board.eepromFile, { force: true }); },
         rtc() { return storedRecord(board.rtcFile); },
@@ -138,208 +142,228 @@ function tagOf(body) {
     return Buffer.from(JSON.parse(body).auth, "base64").subarray(-16).toString("base64");
 }
 
-describe("the ESP8266 example sketch on the host, against Node-RED with SQLite", function () {
-    this.timeout(120000);
+/** The cases, for one board's example sketch. */
+function describeSketch(boardName) {
+    describe(`the ${sketchHost.BOARDS[boardName].name} example sketch on the host, against Node-RED with SQLite`, function () {
+        this.timeout(120000);
+        let dir;
+        let db;
+        let server;
+        let proxy;
+        let proxyUrl;
+        const newDevice = () => newBoardDevice(boardName, { db, url: proxyUrl, dir });
 
-    before(async function () {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-sketch-test-"));
-        db = path.join(dir, "wsn.db");
-        await backend.prepareUserDir({ dir, db, install: "link", devices: [] });
-        server = await backend.startNodeRed({ dir, db });
-        proxy = new TamperProxy(server.port);
-        proxyUrl = await proxy.start();
-    });
-
-    // A forgery set up by a test that failed before its wake must not answer the next test's device.
-    afterEach(function () {
-        if (proxy) { proxy.clearActions(); }
-    });
-
-    after(async function () {
-        if (proxy) { await proxy.stop(); }
-        if (server) { await server.stop(); }
-        if (dir) { fs.rmSync(dir, { recursive: true, force: true }); }
-    });
-
-    it("first boot with empty stores: one SEQN query, then one data message stored with SEQN 1", async function () {
-        const board = await newDevice();
-        const wake = await board.wake(321);
-        wake.lines.should.eql([
-            `${board.wsnPath}: HTTP 200, ok`,
-            "backend holds SEQN 0",
-            `${board.dataPath}: HTTP 200, ok`,
-            "SEQN 1 stored, lost 0",
-            "sleeping"
-        ]);
-        (await board.state()).should.eql({ seqn: 1, rows: [row(1, 321)] });
-        // What went over the wire, opened with the package's wasm: the
-        // authenticated format only, the query first, the reading inside.
-        const sent = proxy.requests.filter((r) => r.path.endsWith(`/${board.id}`));
-        sent.map((r) => r.path).should.eql([board.wsnPath, board.dataPath]);
-        for (const r of sent) { Object.keys(JSON.parse(r.body)).should.eql(["auth"]); }
-        wasm.open(sent[0].body, board.key, { deviceId: board.id }).should.containEql({ format: "auth", kind: "query" });
-        wasm.open(sent[1].body, board.key, { deviceId: board.id }).should.eql({ format: "auth", kind: "data", seqn: 1, message: { data: { value: 321 } } });
-        // RTC memory holds the last SEQN used, flash the reservation above it.
-        [board.rtc(), board.reservation()].should.eql([1, 1 + STEP - 1]);
-    });
-
-    it("100 wakes from deep sleep: 100 more rows, consecutive SEQNs, the values sent, none lost, no more queries", async function () {
-        const board = await newDevice();
-        await firstBoot(board, 0);
-        const values = [0];
-        for (let i = 0; i < 100; i++) {
-            const value = (i * 37 + 11) % 1024;
-            values.push(value);
-            const wake = await board.wake(value);
-            wake.lines.should.eql([`${board.dataPath}: HTTP 200, ok`, `SEQN ${i + 2} stored, lost 0`, "sleeping"], `wake ${i + 1}`);
-        }
-        const state = await board.state();
-        state.seqn.should.equal(101);
-        state.rows.should.eql(values.map((v, i) => row(i + 1, v)));
-        [proxy.to(board.wsnPath).length, proxy.to(board.dataPath).length].should.eql([1, 101]);
-        // The reservation moved every STEP SEQNs: 32, 64, 96, then 128 when 97 was taken.
-        [board.rtc(), board.reservation()].should.eql([101, 97 + STEP - 1]);
-    });
-
-    it("power loss with the durable store kept: no query, the SEQN skips above the reservation, the backend counts the gap as lost", async function () {
-        const board = await newDevice();
-        await firstBoot(board, 1);
-        for (let seqn = 2; seqn <= 5; seqn++) { (await board.wake(seqn)).outcome.should.eql({ seqn, stored: true, lost: 0 }); }
-        const reserved = board.reservation();
-        reserved.should.equal(STEP);
-        board.loseRtc();
-
-        const wake = await board.wake(500);
-        const first = reserved + 1;
-        wake.lines.should.eql([`${board.dataPath}: HTTP 200, ok`, `SEQN ${first} stored, lost ${first - 5 - 1}`, "sleeping"]);
-        let state = await board.state();
-        state.seqn.should.equal(first);
-        state.rows[state.rows.length - 1].should.eql(row(first, 500, first - 5 - 1));
-        proxy.to(board.wsnPath).length.should.equal(1, "only the first boot's query");
-        // A new reservation was written before the SEQN above the old one was used.
-        board.reservation().should.equal(first + STEP - 1);
-
-        (await board.wake(501)).outcome.should.eql({ seqn: first + 1, stored: true, lost: 0 });
-        state = await board.state();
-        state.rows.map((r) => r.dataSEQN).should.eql([1, 2, 3, 4, 5, first, first + 1]);
-    });
-
-    it("both stores lost (no counter store): a query, then SEQN stored + 1, none lost", async function () {
-        const board = await newDevice();
-        await firstBoot(board, 1);
-        for (let seqn = 2; seqn <= 3; seqn++) { (await board.wake(seqn)).outcome.should.eql({ seqn, stored: true, lost: 0 }); }
-        board.loseRtc();
-        board.loseEeprom();
-
-        const wake = await board.wake(44);
-        wake.lines.should.eql([
-            `${board.wsnPath}: HTTP 200, ok`,
-            "backend holds SEQN 3",
-            `${board.dataPath}: HTTP 200, ok`,
-            "SEQN 4 stored, lost 0",
-            "sleeping"
-        ]);
-        (await board.state()).should.eql({ seqn: 4, rows: [row(1, 1), row(2, 2), row(3, 3), row(4, 44)] });
-        proxy.to(board.wsnPath).length.should.equal(2);
-    });
-
-    it("a replayed request is 409 replay and changes nothing; a board put back to old memories is refused, sealed, and carries on above", async function () {
-        const board = await newDevice();
-        await firstBoot(board, 1);
-        (await board.wake(2)).outcome.should.eql({ seqn: 2, stored: true, lost: 0 });
-        const saved = board.saveMemories();  // the board as it was after SEQN 2
-
-        // An outsider replays what the device sent, straight to Node-RED.
-        const before = await board.state();
-        const recorded = proxy.to(board.dataPath)[1].body;
-        const res = await request(server.port, "POST", board.dataPath, recorded);
-        res.status.should.equal(409, res.text);
-        JSON.parse(res.text).error.should.equal("replay");
-        wasm.open(res.text, board.key, { deviceId: board.id, direction: "reply", request: tagOf(recorded) })
-            .should.containEql({ kind: "refusal", seqn: 2, message: { error: "replay", SEQN: 2 } });
-        (await board.state()).should.eql(before);
-
-        for (let seqn = 3; seqn <= 5; seqn++) { (await board.wake(seqn * 10)).outcome.should.eql({ seqn, stored: true, lost: 0 }); }
-        const held = await board.state();
-        // Memories restored from a backup (or a flash image): SEQN 3 again,
-        // a new message under a used SEQN.
-        board.restoreMemories(saved);
-        const wake = await board.wake(999);
-        // Below the stored SEQN: "stale" ("replay" is for the SEQN stored).
-        wake.lines.should.eql([`${board.dataPath}: HTTP 409, refused`, "SEQN 3 refused (stale), backend holds 5", "sleeping"]);
-        (await board.state()).should.eql(held);
-
-        // The sealed refusal moved the counter above what the backend holds.
-        board.rtc().should.equal(5);
-        (await board.wake(6)).outcome.should.eql({ seqn: 6, stored: true, lost: 0 });
-        (await board.state()).rows.map((r) => [r.dataSEQN, r.dataValue]).should.eql([[1, 1], [2, 2], [3, 30], [4, 40], [5, 50], [6, 6]]);
-    });
-
-    it("an outsider's forged refusals are not authentic to the device: its counter does not jump, the database does not change", async function () {
-        const board = await newDevice();
-        await firstBoot(board, 1);
-        // Sealed in the right format, bound to the very request it answers,
-        // claiming a far SEQN; only the key is wrong.
-        const outsiderKey = crypto.randomBytes(16).toString("hex");
-        const forged = (req) => {
-            const sealed = wasm.seal({ error: "stale", SEQN: 1000000 }, outsiderKey, { format: "auth", deviceId: board.id, kind: "refusal", request: tagOf(req.body) });
-            return { status: 409, body: JSON.stringify({ error: "stale", auth: sealed.auth }) };
-        };
-        const before = await board.state();
-        const seen = proxy.requests.length;
-        proxy.answerNext(forged);
-        proxy.answerNext(forged);  // and the sketch's retry
-        let wake = await board.wake(2);
-        wake.lines.should.eql([
-            `${board.dataPath}: HTTP 409, not_authentic`,
-            `${board.dataPath}: HTTP 409, not_authentic`,
-            "SEQN 2 not acknowledged: not_authentic",
-            "sleeping"
-        ]);
-        proxy.requests.slice(seen).map((r) => r.forwarded).should.eql([false, false]);
-        (await board.state()).should.eql(before);
-        board.rtc().should.equal(2);  // SEQN 2 was used up, not 1000000
-
-        // A genuine refusal, of another request: what Node-RED answered to a
-        // replay of SEQN 1's message, served to the device's next request.
-        const old = await request(server.port, "POST", board.dataPath, proxy.to(board.dataPath)[0].body);
-        old.status.should.equal(409, old.text);
-        proxy.answerNext(() => ({ status: 409, body: old.text }));
-        wake = await board.wake(3);
-        wake.lines.should.eql([
-            `${board.dataPath}: HTTP 409, not_authentic`,
-            `${board.dataPath}: HTTP 200, ok`,
-            "SEQN 3 stored, lost 1",
-            "sleeping"
-        ]);
-
-        (await board.wake(4)).outcome.should.eql({ seqn: 4, stored: true, lost: 0 });
-        (await board.state()).should.eql({ seqn: 4, rows: [row(1, 1), row(3, 3, 1), row(4, 4)] });
-    });
-
-    it("a tampered ack is rejected; the retry of the same body gets the backend's sealed replay refusal; nothing stored twice", async function () {
-        const board = await newDevice();
-        await firstBoot(board, 1);
-        const seen = proxy.requests.length;
-        proxy.alterNext(function (answer) {
-            const body = JSON.parse(answer.body);
-            const bytes = Buffer.from(body.auth, "base64");
-            bytes[Math.floor(bytes.length / 2)] ^= 0x01;
-            return { status: answer.status, body: JSON.stringify(Object.assign(body, { auth: bytes.toString("base64") })) };
+        before(async function () {
+            // A sketch that does not compile for this board fails here, once,
+            // with the compiler's words, rather than in every case. The
+            // library and the shim built now are reused by every device.
+            await sketchHost.build({ url: "http://127.0.0.1:9", id: "0000", key: "00".repeat(16) }, { board: boardName });
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-sketch-test-"));
+            db = path.join(dir, "wsn.db");
+            await backend.prepareUserDir({ dir, db, install: "link", devices: [] });
+            server = await backend.startNodeRed({ dir, db });
+            proxy = new TamperProxy(server.port);
+            proxyUrl = await proxy.start();
         });
-        const wake = await board.wake(2);
-        wake.lines.should.eql([
-            `${board.dataPath}: HTTP 200, not_authentic`,
-            `${board.dataPath}: HTTP 409, refused`,
-            "SEQN 2 refused (replay), backend holds 2",
-            "sleeping"
-        ]);
-        const sent = proxy.requests.slice(seen);
-        sent.map((r) => [r.path, r.forwarded, r.backend.status]).should.eql([[board.dataPath, true, 200], [board.dataPath, true, 409]]);
-        sent[1].body.should.equal(sent[0].body, "the retry is the same body");
-        (await board.state()).should.eql({ seqn: 2, rows: [row(1, 1), row(2, 2)] });
 
-        (await board.wake(3)).outcome.should.eql({ seqn: 3, stored: true, lost: 0 });
-        (await board.state()).rows.map((r) => r.dataSEQN).should.eql([1, 2, 3]);
+        // A forgery set up by a test that failed before its wake must not answer the next test's device.
+        afterEach(function () {
+            if (proxy) { proxy.clearActions(); }
+        });
+
+        after(async function () {
+            if (proxy) { await proxy.stop(); }
+            if (server) { await server.stop(); }
+            if (dir) { fs.rmSync(dir, { recursive: true, force: true }); }
+        });
+
+        it("first boot with empty stores: one SEQN query, then one data message stored with SEQN 1", async function () {
+            const board = await newDevice();
+            const wake = await board.wake(321);
+            wake.lines.should.eql([
+                `${board.wsnPath}: HTTP 200, ok`,
+                "backend holds SEQN 0",
+                `${board.dataPath}: HTTP 200, ok`,
+                "SEQN 1 stored, lost 0",
+                "sleeping"
+            ]);
+            (await board.state()).should.eql({ seqn: 1, rows: [row(1, 321)] });
+            // What went over the wire, opened with the package's wasm: the
+            // authenticated format only, the query first, the reading inside.
+            const sent = proxy.requests.filter((r) => r.path.endsWith(`/${board.id}`));
+            sent.map((r) => r.path).should.eql([board.wsnPath, board.dataPath]);
+            for (const r of sent) { Object.keys(JSON.parse(r.body)).should.eql(["auth"]); }
+            wasm.open(sent[0].body, board.key, { deviceId: board.id }).should.containEql({ format: "auth", kind: "query" });
+            wasm.open(sent[1].body, board.key, { deviceId: board.id }).should.eql({ format: "auth", kind: "data", seqn: 1, message: { data: { value: 321 } } });
+            // RTC memory holds the last SEQN used, flash the reservation above
+            // it. On the ESP32 the RTC file is the RTC_DATA_ATTR section
+            // itself: WsnStores.h's one record and nothing else, so the
+            // counter crossed the sleep in the variable the library marked.
+            [board.rtc(), board.reservation()].should.eql([1, 1 + STEP - 1]);
+            fs.statSync(board.rtcFile).size.should.equal(board.hardware.rtcBytes);
+        });
+
+        it("100 wakes from deep sleep: 100 more rows, consecutive SEQNs, the values sent, none lost, no more queries", async function () {
+            const board = await newDevice();
+            await firstBoot(board, 0);
+            const values = [0];
+            for (let i = 0; i < 100; i++) {
+                const value = (i * 37 + 11) % (board.hardware.adcMax + 1);  // the ESP32's 12 bits too
+                values.push(value);
+                const wake = await board.wake(value);
+                wake.lines.should.eql([`${board.dataPath}: HTTP 200, ok`, `SEQN ${i + 2} stored, lost 0`, "sleeping"], `wake ${i + 1}`);
+            }
+            const state = await board.state();
+            state.seqn.should.equal(101);
+            state.rows.should.eql(values.map((v, i) => row(i + 1, v)));
+            [proxy.to(board.wsnPath).length, proxy.to(board.dataPath).length].should.eql([1, 101]);
+            // The reservation moved every STEP SEQNs: 32, 64, 96, then 128 when 97 was taken.
+            [board.rtc(), board.reservation()].should.eql([101, 97 + STEP - 1]);
+        });
+
+        it("power loss with the durable store kept: no query, the SEQN skips above the reservation, the backend counts the gap as lost", async function () {
+            const board = await newDevice();
+            await firstBoot(board, 1);
+            for (let seqn = 2; seqn <= 5; seqn++) { (await board.wake(seqn)).outcome.should.eql({ seqn, stored: true, lost: 0 }); }
+            const reserved = board.reservation();
+            reserved.should.equal(STEP);
+            board.loseRtc();
+
+            const wake = await board.wake(500);
+            const first = reserved + 1;
+            wake.lines.should.eql([`${board.dataPath}: HTTP 200, ok`, `SEQN ${first} stored, lost ${first - 5 - 1}`, "sleeping"]);
+            let state = await board.state();
+            state.seqn.should.equal(first);
+            state.rows[state.rows.length - 1].should.eql(row(first, 500, first - 5 - 1));
+            proxy.to(board.wsnPath).length.should.equal(1, "only the first boot's query");
+            // A new reservation was written before the SEQN above the old one was used.
+            board.reservation().should.equal(first + STEP - 1);
+
+            (await board.wake(501)).outcome.should.eql({ seqn: first + 1, stored: true, lost: 0 });
+            state = await board.state();
+            state.rows.map((r) => r.dataSEQN).should.eql([1, 2, 3, 4, 5, first, first + 1]);
+        });
+
+        it("both stores lost (no counter store): a query, then SEQN stored + 1, none lost", async function () {
+            const board = await newDevice();
+            await firstBoot(board, 1);
+            for (let seqn = 2; seqn <= 3; seqn++) { (await board.wake(seqn)).outcome.should.eql({ seqn, stored: true, lost: 0 }); }
+            board.loseRtc();
+            board.loseEeprom();
+
+            const wake = await board.wake(44);
+            wake.lines.should.eql([
+                `${board.wsnPath}: HTTP 200, ok`,
+                "backend holds SEQN 3",
+                `${board.dataPath}: HTTP 200, ok`,
+                "SEQN 4 stored, lost 0",
+                "sleeping"
+            ]);
+            (await board.state()).should.eql({ seqn: 4, rows: [row(1, 1), row(2, 2), row(3, 3), row(4, 44)] });
+            proxy.to(board.wsnPath).length.should.equal(2);
+        });
+
+        it("a replayed request is 409 replay and changes nothing; a board put back to old memories is refused, sealed, and carries on above", async function () {
+            const board = await newDevice();
+            await firstBoot(board, 1);
+            (await board.wake(2)).outcome.should.eql({ seqn: 2, stored: true, lost: 0 });
+            const saved = board.saveMemories();  // the board as it was after SEQN 2
+
+            // An outsider replays what the device sent, straight to Node-RED.
+            const before = await board.state();
+            const recorded = proxy.to(board.dataPath)[1].body;
+            const res = await request(server.port, "POST", board.dataPath, recorded);
+            res.status.should.equal(409, res.text);
+            JSON.parse(res.text).error.should.equal("replay");
+            wasm.open(res.text, board.key, { deviceId: board.id, direction: "reply", request: tagOf(recorded) })
+                .should.containEql({ kind: "refusal", seqn: 2, message: { error: "replay", SEQN: 2 } });
+            (await board.state()).should.eql(before);
+
+            for (let seqn = 3; seqn <= 5; seqn++) { (await board.wake(seqn * 10)).outcome.should.eql({ seqn, stored: true, lost: 0 }); }
+            const held = await board.state();
+            // Memories restored from a backup (or a flash image): SEQN 3 again,
+            // a new message under a used SEQN.
+            board.restoreMemories(saved);
+            const wake = await board.wake(999);
+            // Below the stored SEQN: "stale" ("replay" is for the SEQN stored).
+            wake.lines.should.eql([`${board.dataPath}: HTTP 409, refused`, "SEQN 3 refused (stale), backend holds 5", "sleeping"]);
+            (await board.state()).should.eql(held);
+
+            // The sealed refusal moved the counter above what the backend holds.
+            board.rtc().should.equal(5);
+            (await board.wake(6)).outcome.should.eql({ seqn: 6, stored: true, lost: 0 });
+            (await board.state()).rows.map((r) => [r.dataSEQN, r.dataValue]).should.eql([[1, 1], [2, 2], [3, 30], [4, 40], [5, 50], [6, 6]]);
+        });
+
+        it("an outsider's forged refusals are not authentic to the device: its counter does not jump, the database does not change", async function () {
+            const board = await newDevice();
+            await firstBoot(board, 1);
+            // Sealed in the right format, bound to the very request it answers,
+            // claiming a far SEQN; only the key is wrong.
+            const outsiderKey = crypto.randomBytes(16).toString("hex");
+            const forged = (req) => {
+                const sealed = wasm.seal({ error: "stale", SEQN: 1000000 }, outsiderKey, { format: "auth", deviceId: board.id, kind: "refusal", request: tagOf(req.body) });
+                return { status: 409, body: JSON.stringify({ error: "stale", auth: sealed.auth }) };
+            };
+            const before = await board.state();
+            const seen = proxy.requests.length;
+            proxy.answerNext(forged);
+            proxy.answerNext(forged);  // and the sketch's retry
+            let wake = await board.wake(2);
+            wake.lines.should.eql([
+                `${board.dataPath}: HTTP 409, not_authentic`,
+                `${board.dataPath}: HTTP 409, not_authentic`,
+                "SEQN 2 not acknowledged: not_authentic",
+                "sleeping"
+            ]);
+            proxy.requests.slice(seen).map((r) => r.forwarded).should.eql([false, false]);
+            (await board.state()).should.eql(before);
+            board.rtc().should.equal(2);  // SEQN 2 was used up, not 1000000
+
+            // A genuine refusal, of another request: what Node-RED answered to a
+            // replay of SEQN 1's message, served to the device's next request.
+            const old = await request(server.port, "POST", board.dataPath, proxy.to(board.dataPath)[0].body);
+            old.status.should.equal(409, old.text);
+            proxy.answerNext(() => ({ status: 409, body: old.text }));
+            wake = await board.wake(3);
+            wake.lines.should.eql([
+                `${board.dataPath}: HTTP 409, not_authentic`,
+                `${board.dataPath}: HTTP 200, ok`,
+                "SEQN 3 stored, lost 1",
+                "sleeping"
+            ]);
+
+            (await board.wake(4)).outcome.should.eql({ seqn: 4, stored: true, lost: 0 });
+            (await board.state()).should.eql({ seqn: 4, rows: [row(1, 1), row(3, 3, 1), row(4, 4)] });
+        });
+
+        it("a tampered ack is rejected; the retry of the same body gets the backend's sealed replay refusal; nothing stored twice", async function () {
+            const board = await newDevice();
+            await firstBoot(board, 1);
+            const seen = proxy.requests.length;
+            proxy.alterNext(function (answer) {
+                const body = JSON.parse(answer.body);
+                const bytes = Buffer.from(body.auth, "base64");
+                bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+                return { status: answer.status, body: JSON.stringify(Object.assign(body, { auth: bytes.toString("base64") })) };
+            });
+            const wake = await board.wake(2);
+            wake.lines.should.eql([
+                `${board.dataPath}: HTTP 200, not_authentic`,
+                `${board.dataPath}: HTTP 409, refused`,
+                "SEQN 2 refused (replay), backend holds 2",
+                "sleeping"
+            ]);
+            const sent = proxy.requests.slice(seen);
+            sent.map((r) => [r.path, r.forwarded, r.backend.status]).should.eql([[board.dataPath, true, 200], [board.dataPath, true, 409]]);
+            sent[1].body.should.equal(sent[0].body, "the retry is the same body");
+            (await board.state()).should.eql({ seqn: 2, rows: [row(1, 1), row(2, 2)] });
+
+            (await board.wake(3)).outcome.should.eql({ seqn: 3, stored: true, lost: 0 });
+            (await board.state()).rows.map((r) => r.dataSEQN).should.eql([1, 2, 3]);
+        });
     });
-});
+}
+
+describeSketch("esp8266");
+describeSketch("esp32");

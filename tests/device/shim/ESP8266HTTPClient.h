@@ -1,56 +1,12 @@
-// The members of the core's HTTPClient (libraries/ESP8266HTTPClient) the
-// sketch uses, over WiFiClient: http:// only, one request per connection
-// (Connection: close), answers with Content-Length, chunked or read to close.
+// The ESP8266 core's libraries/ESP8266HTTPClient: the HTTPClient class in
+// shim_http_client.h, as the ESP8266 declares it.
 #ifndef WSN_SHIM_ESP8266HTTPCLIENT_H
 #define WSN_SHIM_ESP8266HTTPCLIENT_H
 
-#include <Arduino.h>
-#include <WiFiClient.h>
+#if !defined(ARDUINO_ARCH_ESP8266)
+#error "ESP8266HTTPClient.h is the ESP8266 core's; the ESP32 core's is HTTPClient.h"
+#endif
 
-#include <string>
-
-#define HTTPCLIENT_DEFAULT_TCP_TIMEOUT (5000)
-
-// The core's error codes; POST answers the HTTP status or one of these.
-#define HTTPC_ERROR_CONNECTION_FAILED (-1)
-#define HTTPC_ERROR_SEND_HEADER_FAILED (-2)
-#define HTTPC_ERROR_SEND_PAYLOAD_FAILED (-3)
-#define HTTPC_ERROR_NOT_CONNECTED (-4)
-#define HTTPC_ERROR_CONNECTION_LOST (-5)
-#define HTTPC_ERROR_NO_STREAM (-6)
-#define HTTPC_ERROR_NO_HTTP_SERVER (-7)
-#define HTTPC_ERROR_TOO_LESS_RAM (-8)
-#define HTTPC_ERROR_ENCODING (-9)
-#define HTTPC_ERROR_STREAM_WRITE (-10)
-#define HTTPC_ERROR_READ_TIMEOUT (-11)
-
-class HTTPClient {
- public:
-  /// False for a URL that is not http://host[:port][/path].
-  bool begin(WiFiClient& client, const String& url);
-  void end();
-  void addHeader(const String& name, const String& value, bool first = false, bool replace = true);
-  /// The HTTP status, or a negative HTTPC_ERROR_*.
-  int POST(const uint8_t* payload, size_t size);
-  /// The answer's body ("" when there is none or it could not be read).
-  String getString();
-  void setTimeout(uint16_t timeout) { timeout_ = timeout; }
-
- private:
-  int fail(int error);
-  bool readLine(std::string* line);
-  bool readExactly(size_t n, std::string* out);
-
-  WiFiClient* client_ = nullptr;
-  std::string host_;
-  uint16_t port_ = 80;
-  std::string uri_;
-  std::string headers_;  // added by addHeader, each ending in CRLF
-  uint16_t timeout_ = HTTPCLIENT_DEFAULT_TCP_TIMEOUT;
-  std::string buffered_;  // read from the socket, not yet taken
-  bool headersRead_ = false;
-  bool chunked_ = false;
-  long size_ = -1;  // Content-Length, -1 when not given
-};
+#include "shim_http_client.h"
 
 #endif  // WSN_SHIM_ESP8266HTTPCLIENT_H

@@ -3,6 +3,10 @@
 #ifndef WSN_SHIM_ESP8266WIFI_H
 #define WSN_SHIM_ESP8266WIFI_H
 
+#if !defined(ARDUINO_ARCH_ESP8266)
+#error "ESP8266WiFi.h is the ESP8266 core's; the ESP32 core's is WiFi.h"
+#endif
+
 #include <Arduino.h>
 #include <WiFiClient.h>
 

@@ -2,6 +2,10 @@
 #ifndef WSN_SHIM_ESP_H
 #define WSN_SHIM_ESP_H
 
+#if !defined(ARDUINO_ARCH_ESP8266)
+#error "this Esp.h is the ESP8266 core's (rtcUserMemory*, deepSleep)"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,7 +18,9 @@ class EspClass {
   bool rtcUserMemoryRead(uint32_t offset, uint32_t* data, size_t size);
   bool rtcUserMemoryWrite(uint32_t offset, uint32_t* data, size_t size);
   /// Flushes Serial and ends the process with status 0: the board would
-  /// sleep and reset, and the next process is its next wake.
+  /// sleep and reset, and the next process is its next wake. RTC user
+  /// memory is written through at each rtcUserMemoryWrite, so nothing is
+  /// left to save here.
   void deepSleep(uint64_t time_us, RFMode mode = RF_DEFAULT);
 };
 extern EspClass ESP;

@@ -1,12 +1,15 @@
 "use strict";
 // An Arduino sketch built for and run on this machine: the sketch, the
-// WsnCrypto library's sources and the shim of the ESP8266 core's APIs
+// WsnCrypto library's sources and the shim of the board's core APIs
 // (tests/device/shim) compiled with g++ as strictly as the library's own
 // host builds (-Wall -Wextra -Werror), with AddressSanitizer and UBSan so
 // that a memory error in the library fails the run instead of passing
 // silently. One run of the program is one wake of the board: it ends in
-// ESP.deepSleep (status 0), and the board's memories are files that the
+// deep sleep (status 0), and the board's memories are files that the
 // caller keeps between runs (rtcFile: RTC memory, eepromFile: flash).
+// Two boards, each with the defines the Arduino builder passes for it and
+// the crypto backend the library takes there: the ESP8266 on BearSSL, the
+// ESP32 on mbedTLS.
 
 const fs = require("fs");
 const os = require("os");
@@ -17,18 +20,43 @@ const { execFile } = require("child_process");
 const ROOT = path.resolve(__dirname, "../../..");
 const LIBRARY_SRC = path.join(ROOT, "device/arduino/WsnCrypto/src");
 const SHIM_DIR = path.join(ROOT, "tests/device/shim");
-const ESP8266_SKETCH = path.join(ROOT, "device/arduino/WsnCrypto/examples/ESP8266DeepSleep/ESP8266DeepSleep.ino");
+const EXAMPLES = path.join(ROOT, "device/arduino/WsnCrypto/examples");
+const ESP8266_SKETCH = path.join(EXAMPLES, "ESP8266DeepSleep/ESP8266DeepSleep.ino");
+const ESP32_SKETCH = path.join(EXAMPLES, "ESP32DeepSleep/ESP32DeepSleep.ino");
 
-// What the Arduino builder defines for an ESP8266 board, and the library's
-// crypto backend there; -Os as the builder optimises (some warnings only
-// show when optimising).
-const FLAGS = [
+// -Os as the builders optimise (some warnings only show when optimising).
+const COMMON_FLAGS = [
     "-std=c++17", "-Wall", "-Wextra", "-Werror", "-Os", "-g",
     "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-    "-DARDUINO=10819", "-DARDUINO_ARCH_ESP8266", "-DESP8266", "-DWSN_BACKEND_BEARSSL",
     `-I${SHIM_DIR}`, `-I${LIBRARY_SRC}`
 ];
-const LIBS = ["-lbearssl"];
+// The shim's sources both boards use; each board adds its own.
+const COMMON_SHIM = ["Arduino.cpp", "EEPROM.cpp", "WiFiClient.cpp", "shim_http_client.cpp"];
+// Per board: what the Arduino builder defines, the library's backend there
+// and its library, the shim's board files, the example sketch, and the
+// size of what the board's RTC file holds (ESP8266: all 512 bytes of RTC
+// user memory; ESP32: its RTC_DATA_ATTR variables, which in the example
+// are WsnStores.h's one 16-byte record).
+const BOARDS = {
+    esp8266: {
+        name: "ESP8266",
+        defines: ["-DARDUINO=10819", "-DARDUINO_ARCH_ESP8266", "-DESP8266", "-DWSN_BACKEND_BEARSSL"],
+        libs: ["-lbearssl"],
+        shim: ["Esp.cpp", "ESP8266WiFi.cpp"],
+        sketch: ESP8266_SKETCH,
+        adcMax: 1023,
+        rtcBytes: 512
+    },
+    esp32: {
+        name: "ESP32",
+        defines: ["-DARDUINO=10819", "-DARDUINO_ARCH_ESP32", "-DESP32", "-DWSN_BACKEND_MBEDTLS"],
+        libs: ["-lmbedcrypto"],
+        shim: ["esp_sleep.cpp", "WiFi.cpp"],
+        sketch: ESP32_SKETCH,
+        adcMax: 4095,
+        rtcBytes: 16
+    }
+};
 // A wake makes at most four HTTP exchanges of 5 s each (the shim's HTTPClient
 // timeout); a run longer than this is a hang.
 const RUN_TIMEOUT_MS = 30000;
@@ -37,8 +65,8 @@ const RUN_TIMEOUT_MS = 30000;
 const SANITIZER_ENV = { ASAN_OPTIONS: "detect_leaks=0:abort_on_error=0", UBSAN_OPTIONS: "print_stacktrace=1" };
 
 let workDir;
-let objects;  // Promise of the library's and the shim's object files, built once per process
-const builds = new Map();  // (sketch, secrets) -> Promise of a program
+const objects = new Map();  // board -> Promise of the library's and the shim's object files, built once per process
+const builds = new Map();  // (board, sketch, secrets) -> Promise of a program
 
 function tempDir() {
     if (!workDir) {
@@ -65,21 +93,38 @@ function sourcesIn(dir) {
     return fs.readdirSync(dir).filter((f) => f.endsWith(".cpp")).sort().map((f) => path.join(dir, f));
 }
 
-function buildObjects() {
-    if (!objects) {
-        const dir = path.join(tempDir(), "objects");
+function boardOf(name) {
+    const board = BOARDS[name];
+    if (!board) { throw new Error(`no board ${JSON.stringify(name)}; the shim has ${Object.keys(BOARDS).join(", ")}`); }
+    return board;
+}
+
+function flagsFor(board) {
+    return COMMON_FLAGS.concat(board.defines);
+}
+
+function buildObjects(boardName) {
+    if (!objects.has(boardName)) {
+        const board = boardOf(boardName);
+        const dir = path.join(tempDir(), `objects-${boardName}`);
         fs.mkdirSync(dir, { recursive: true });
-        const sources = sourcesIn(LIBRARY_SRC).concat(sourcesIn(SHIM_DIR));
+        const shim = COMMON_SHIM.concat(board.shim);
+        // A shim source in no board's list would be left out without a word.
+        const listed = new Set(COMMON_SHIM.concat(...Object.values(BOARDS).map((b) => b.shim)));
+        const unlisted = sourcesIn(SHIM_DIR).map((f) => path.basename(f)).filter((f) => !listed.has(f));
+        const sources = sourcesIn(LIBRARY_SRC).concat(shim.map((f) => path.join(SHIM_DIR, f)));
         if (!sources.some((f) => path.basename(f) === "WsnCrypto.cpp")) {
-            objects = Promise.reject(new Error(`no WsnCrypto.cpp in ${LIBRARY_SRC}`));
+            objects.set(boardName, Promise.reject(new Error(`no WsnCrypto.cpp in ${LIBRARY_SRC}`)));
+        } else if (unlisted.length > 0) {
+            objects.set(boardName, Promise.reject(new Error(`shim sources in no board's list in sketch-host.js: ${unlisted.join(", ")}`)));
         } else {
-            objects = Promise.all(sources.map(function (source) {
+            objects.set(boardName, Promise.all(sources.map(function (source) {
                 const out = path.join(dir, `${path.basename(path.dirname(source))}-${path.basename(source)}.o`);
-                return compile(FLAGS.concat(["-c", source, "-o", out])).then(() => out);
-            }));
+                return compile(flagsFor(board).concat(["-c", source, "-o", out])).then(() => out);
+            })));
         }
     }
-    return objects;
+    return objects.get(boardName);
 }
 
 /** A C string literal of `text`, whatever it holds. */
@@ -128,17 +173,21 @@ function runProgram(program, options) {
 }
 
 /**
- * Builds `sketch` (an .ino, the ESP8266 example by default) for `secrets`
- * {url, id, key, ssid?, password?}; the same pair is built once per process.
- * Resolves { program, run(options) }. A compile error rejects with the
- * compiler's output.
+ * Builds a sketch for `secrets` {url, id, key, ssid?, password?}. `options`:
+ * {board: "esp8266" (the default) or "esp32", sketch: an .ino (the board's
+ * example by default)}; a string is taken as the sketch. The same build is
+ * made once per process. Resolves { program, board, run(options) }. A
+ * compile error rejects with the compiler's output.
  */
-function build(secrets, sketch) {
-    const ino = path.resolve(sketch || ESP8266_SKETCH);
-    const key = JSON.stringify([ino, secrets.url, secrets.id, secrets.key, secrets.ssid, secrets.password]);
+function build(secrets, options) {
+    const opts = typeof options === "string" ? { sketch: options } : (options || {});
+    const boardName = opts.board || "esp8266";
+    const board = boardOf(boardName);
+    const ino = path.resolve(opts.sketch || board.sketch);
+    const key = JSON.stringify([boardName, ino, secrets.url, secrets.id, secrets.key, secrets.ssid, secrets.password]);
     if (!builds.has(key)) {
         builds.set(key, (async function () {
-            const objectFiles = await buildObjects();
+            const objectFiles = await buildObjects(boardName);
             const dir = path.join(tempDir(), crypto.createHash("sha256").update(key).digest("hex").slice(0, 16));
             fs.mkdirSync(dir, { recursive: true });
             // The sketch is compiled from a copy beside the generated
@@ -149,8 +198,8 @@ function build(secrets, sketch) {
             const source = path.join(dir, `${path.basename(ino, ".ino")}.ino.cpp`);
             fs.writeFileSync(source, `#include <Arduino.h>\n#line 1 ${cString(ino)}\n${fs.readFileSync(ino, "utf8")}`);
             const program = path.join(dir, "sketch");
-            await compile(FLAGS.concat([source].concat(objectFiles, LIBS, ["-o", program])));
-            return { program, run: (options) => runProgram(program, options) };
+            await compile(flagsFor(board).concat([source].concat(objectFiles, board.libs, ["-o", program])));
+            return { program, board, run: (runOptions) => runProgram(program, runOptions) };
         })());
         // A failed build is not cached: the next call shows the error again.
         builds.get(key).catch(() => builds.delete(key));
@@ -158,4 +207,4 @@ function build(secrets, sketch) {
     return builds.get(key);
 }
 
-module.exports = { build, ESP8266_SKETCH, LIBRARY_SRC, SHIM_DIR };
+module.exports = { build, BOARDS, ESP8266_SKETCH, ESP32_SKETCH, LIBRARY_SRC, SHIM_DIR };

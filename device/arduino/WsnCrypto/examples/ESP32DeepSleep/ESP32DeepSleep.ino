@@ -29,7 +29,7 @@ int exchange(const char* path, WsnReply* reply) {
     HTTPClient http;
     http.begin(client, String(WSN_URL) + path);
     http.addHeader("Content-Type", "application/json");
-    int status = http.POST((const uint8_t*)body, strlen(body));
+    int status = http.POST((uint8_t*)body, strlen(body));
     if (status > 0) {
       http.getString().toCharArray(answer, sizeof answer);
       rc = wsn.reply(answer, strlen(answer), reply);

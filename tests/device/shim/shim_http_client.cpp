@@ -1,10 +1,23 @@
-// HTTPClient over WiFiClient, as the core's: POST sends the request and
+// HTTPClient over WiFiClient, as the cores': POST sends the request and
 // reads the status line and headers; getString reads the body.
-#include <ESP8266HTTPClient.h>
+#include "shim_http_client.h"
 
 #include <strings.h>
 
+// What the two cores send and name differently.
+#if defined(ARDUINO_ARCH_ESP8266)
+static const int CONNECT_FAILED = HTTPC_ERROR_CONNECTION_FAILED;
+static const char USER_AGENT[] = "ESP8266HTTPClient";
+#else
+static const int CONNECT_FAILED = HTTPC_ERROR_CONNECTION_REFUSED;
+static const char USER_AGENT[] = "ESP32HTTPClient";
+#endif
+
+#if defined(ARDUINO_ARCH_ESP8266)
 bool HTTPClient::begin(WiFiClient& client, const String& url) {
+#else
+bool HTTPClient::begin(WiFiClient& client, String url) {
+#endif
   end();
   std::string u = url.c_str();
   const std::string scheme = "http://";
@@ -92,14 +105,20 @@ bool HTTPClient::readExactly(size_t n, std::string* out) {
   return true;
 }
 
-int HTTPClient::POST(const uint8_t* payload, size_t size) {
-  if (client_ == nullptr) { return HTTPC_ERROR_CONNECTION_FAILED; }
+#if defined(ARDUINO_ARCH_ESP8266)
+int HTTPClient::POST(const uint8_t* payload, size_t size) { return send(payload, size); }
+#else
+int HTTPClient::POST(uint8_t* payload, size_t size) { return send(payload, size); }
+#endif
+
+int HTTPClient::send(const uint8_t* payload, size_t size) {
+  if (client_ == nullptr) { return CONNECT_FAILED; }
   client_->setTimeout(timeout_);
-  if (!client_->connect(host_.c_str(), port_)) { return fail(HTTPC_ERROR_CONNECTION_FAILED); }
+  if (!client_->connect(host_.c_str(), port_)) { return fail(CONNECT_FAILED); }
   std::string host = host_;
   if (port_ != 80) { host += ":" + std::to_string(port_); }
   std::string head = "POST " + uri_ + " HTTP/1.1\r\nHost: " + host +
-                     "\r\nUser-Agent: ESP8266HTTPClient\r\nAccept-Encoding: identity;q=1,chunked;q=0.1,*;q=0\r\n"
+                     "\r\nUser-Agent: " + USER_AGENT + "\r\nAccept-Encoding: identity;q=1,chunked;q=0.1,*;q=0\r\n"
                      "Connection: close\r\n" + headers_ + "Content-Length: " + std::to_string(size) + "\r\n\r\n";
   if (client_->write(reinterpret_cast<const uint8_t*>(head.data()), head.size()) != head.size()) {
     return fail(HTTPC_ERROR_SEND_HEADER_FAILED);
