@@ -29,6 +29,7 @@ use crate::envelope::{self, BodyFields, Format, Request, Sealed};
 use crate::error::{Error, Result};
 use crate::request::{self, Endpoint, Refused};
 use crate::sequence::{self, Policy};
+use crate::keywrap::{self, Kek};
 use crate::{cipher, encoding, json};
 
 /// JS strings the readers use on every call, made once. Each string made
@@ -46,6 +47,7 @@ struct Names {
     kind: JsValue,
     request: JsValue,
     endpoint: JsValue,
+    kek: JsValue,
     seqn_member: JsValue,
 }
 
@@ -61,6 +63,7 @@ thread_local! {
         kind: "kind".into(),
         request: "request".into(),
         endpoint: "endpoint".into(),
+        kek: "kek".into(),
         seqn_member: "SEQN".into(),
     };
 }
@@ -111,6 +114,23 @@ fn text(value: &JsValue, error: Error) -> Result<String> {
 /// A key copied out of JavaScript, wiped from wasm memory when dropped.
 fn key_text(value: &JsValue) -> Result<Zeroizing<String>> {
     text(value, Error::BadKey).map(Zeroizing::new)
+}
+
+/// A KEK option: read, and wiped from wasm memory when dropped.
+fn kek(option: Option<String>) -> Result<Option<Kek>> {
+    option.map(Zeroizing::new).map(|text| Kek::parse(&text)).transpose()
+}
+
+/// The key a call works with: the `key` argument as the database row holds
+/// it, unwrapped here with the `kek` option when it is wrapped. The plain
+/// key exists only in wasm memory, wiped on drop.
+fn device_key(key: &JsValue, kek_option: Option<String>, device_id: Option<&str>) -> Result<Zeroizing<String>> {
+    let stored = key_text(key)?;
+    let kek = kek(kek_option)?;
+    if !keywrap::is_wrapped(&stored) {
+        return Ok(stored);
+    }
+    keywrap::unwrap(&stored, device_id.ok_or(Error::BadOptions)?, kek.as_ref())
 }
 
 /// The longest body text taken, in UTF-16 units: far above any wire-format
@@ -286,9 +306,9 @@ pub(crate) fn decrypt_raw_inner(iv: &JsValue, data: &JsValue, key_hex: &JsValue)
 }
 
 pub(crate) fn seal_inner(message: &JsValue, key: &JsValue, options: &JsValue) -> Result<JsValue> {
-    let [format, device_id, kind, request] = self::options(options, |n| [&n.format, &n.device_id, &n.kind, &n.request])?;
+    let [format, device_id, kind, request, kek] = self::options(options, |n| [&n.format, &n.device_id, &n.kind, &n.request, &n.kek])?;
     let format = named(format, Format::Passphrase, Format::from_name)?;
-    let key = key_text(key)?;
+    let key = device_key(key, kek, device_id.as_deref())?;
     let json = js_sys::JSON::stringify(message).ok().and_then(|s| s.as_string()).ok_or(Error::BadJson)?;
     if format != Format::Auth {
         if kind.is_some() || request.is_some() {
@@ -312,9 +332,10 @@ pub(crate) fn seal_inner(message: &JsValue, key: &JsValue, options: &JsValue) ->
 }
 
 pub(crate) fn open_inner(body: &JsValue, key: &JsValue, options: &JsValue) -> Result<JsValue> {
-    let [device_id, direction, formats, request] = self::options(options, |n| [&n.device_id, &n.direction, &n.formats, &n.request])?;
+    let [device_id, direction, formats, request, kek] =
+        self::options(options, |n| [&n.device_id, &n.direction, &n.formats, &n.request, &n.kek])?;
     let direction = named(direction, Direction::Request, Direction::from_name)?;
-    let key = key_text(key)?;
+    let key = device_key(key, kek, device_id.as_deref())?;
     let fields = self::body(body)?;
     let body = fields.request()?;
     if formats.is_some() && !request::allows(formats.as_deref(), body.format()) {
@@ -352,7 +373,8 @@ pub(crate) fn open_inner(body: &JsValue, key: &JsValue, options: &JsValue) -> Re
 }
 
 pub(crate) fn open_request_inner(body: &JsValue, key: &JsValue, stored: &JsValue, options: &JsValue) -> core::result::Result<JsValue, Refused> {
-    let [endpoint, device_id, formats, policy] = self::options(options, |n| [&n.endpoint, &n.device_id, &n.formats, &n.policy])?;
+    let [endpoint, device_id, formats, policy, kek] =
+        self::options(options, |n| [&n.endpoint, &n.device_id, &n.formats, &n.policy, &n.kek])?;
     let endpoint = endpoint.as_deref().and_then(Endpoint::from_name).ok_or(Error::BadOptions)?;
     let policy = match policy.as_deref() {
         None => Some(Policy::default()),
@@ -360,7 +382,7 @@ pub(crate) fn open_request_inner(body: &JsValue, key: &JsValue, stored: &JsValue
         Some(name) => Some(Policy::from_name(name).ok_or(Error::BadOptions)?),
     };
     let stored = stored_seqn(stored)?;
-    let key = key_text(key)?;
+    let key = device_key(key, kek, device_id.as_deref())?;
     let fields = self::body(body)?;
     let options = request::Options { device_id: device_id.as_deref().unwrap_or(""), formats: formats.as_deref(), stored, policy, endpoint };
     let taken = request::take(&fields, &key, &options)?;
@@ -393,4 +415,44 @@ pub(crate) fn check_sequence_inner(message: &JsValue, stored: &JsValue, options:
     let received = message_member_seqn(message).and_then(|v| v.as_f64()).ok_or(Error::BadSeqn)?;
     let accepted = sequence::check(stored, sequence::seqn_from_f64(received)?, policy)?;
     out(&Checked { seqn: number(accepted.seqn), stored: number(accepted.stored), lost: number(accepted.lost) })
+}
+
+/// What `keyInfo` answers: never the key.
+#[derive(Serialize)]
+struct KeyInfo {
+    wrapped: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<String>,
+}
+
+pub(crate) fn wrap_key_inner(key: &JsValue, device_id: &JsValue, kek: &JsValue) -> Result<String> {
+    let key = key_text(key)?;
+    let device_id = text(device_id, Error::BadOptions)?;
+    let kek = self::kek(Some(text(kek, Error::BadKek)?))?.ok_or(Error::BadKek)?;
+    keywrap::wrap(&key, &device_id, &kek)
+}
+
+pub(crate) fn rewrap_key_inner(stored: &JsValue, device_id: &JsValue, from: &JsValue, to: &JsValue) -> Result<String> {
+    let stored = key_text(stored)?;
+    let device_id = text(device_id, Error::BadOptions)?;
+    let from = if from.is_undefined() { None } else { Some(text(from, Error::BadKek)?) };
+    let from = self::kek(from)?;
+    let to = self::kek(Some(text(to, Error::BadKek)?))?.ok_or(Error::BadKek)?;
+    keywrap::rewrap(&stored, &device_id, from.as_ref(), &to)
+}
+
+pub(crate) fn key_info_inner(stored: &JsValue, device_id: &JsValue, kek: &JsValue) -> Result<JsValue> {
+    let stored = key_text(stored)?;
+    let label = keywrap::label_of(&stored)?.map(str::to_owned);
+    // A plain key's fingerprint needs nothing; a wrapped one's needs its KEK.
+    let fingerprint = if label.is_none() || !kek.is_undefined() {
+        let device_id = text(device_id, Error::BadOptions)?;
+        let kek = if kek.is_undefined() { None } else { self::kek(Some(text(kek, Error::BadKek)?))? };
+        Some(keywrap::fingerprint(&keywrap::unwrap(&stored, &device_id, kek.as_ref())?)?)
+    } else {
+        None
+    };
+    out(&KeyInfo { wrapped: label.is_some(), label, fingerprint })
 }

@@ -60,6 +60,15 @@ pub enum Error {
     /// Anything that is not the client's fault (a malformed stored key, bad
     /// node options, a database failure).
     ServerError,
+    /// A device key is stored wrapped and no key-encryption key is configured.
+    KekMissing,
+    /// The key-encryption key given is not `<label>:<64 hex digits>`.
+    BadKek,
+    /// The key-encryption key does not unwrap the device's stored key (another
+    /// KEK, or a row copied from another device).
+    WrongKek,
+    /// A wrapped key in the database is damaged.
+    BadStoredKey,
 }
 
 impl Error {
@@ -83,6 +92,10 @@ impl Error {
             Error::MalleableSeqn => "malleable_seqn",
             Error::UnknownDevice => "unknown_device",
             Error::ServerError => "server_error",
+            Error::KekMissing => "kek_missing",
+            Error::BadKek => "bad_kek",
+            Error::WrongKek => "wrong_kek",
+            Error::BadStoredKey => "bad_stored_key",
         }
     }
 
@@ -105,6 +118,7 @@ impl Error {
             Error::Replay | Error::Stale => 409,
             Error::TooLarge => 413,
             Error::BadStored | Error::BadKey | Error::BadOptions | Error::Rng | Error::ServerError => 500,
+            Error::KekMissing | Error::BadKek | Error::WrongKek | Error::BadStoredKey => 500,
         }
     }
 
@@ -119,7 +133,7 @@ impl Error {
         }
     }
 
-    const ALL: [Error; 17] = [
+    const ALL: [Error; 21] = [
         Error::BadBase64,
         Error::BadFormat,
         Error::CannotDecrypt,
@@ -137,6 +151,10 @@ impl Error {
         Error::MalleableSeqn,
         Error::UnknownDevice,
         Error::ServerError,
+        Error::KekMissing,
+        Error::BadKek,
+        Error::WrongKek,
+        Error::BadStoredKey,
     ];
 
     /// A human-readable message. Never contains input data, keys or plaintext.
@@ -160,6 +178,10 @@ impl Error {
             Error::MalleableSeqn => "raw format: the SEQN starts in the first cipher block, which anyone can rewrite",
             Error::UnknownDevice => "no such device",
             Error::ServerError => "server error",
+            Error::KekMissing => "the device key is stored wrapped and no key-encryption key is configured",
+            Error::BadKek => "a key-encryption key is <label>:<64 hex digits>",
+            Error::WrongKek => "the key-encryption key does not unwrap this device's key",
+            Error::BadStoredKey => "the stored device key is damaged",
         }
     }
 }

@@ -68,6 +68,7 @@ pub mod envelope;
 mod error;
 mod json;
 pub mod kdf;
+pub mod keywrap;
 pub mod request;
 pub mod sequence;
 
@@ -178,4 +179,26 @@ pub fn public_code(code: JsValue) -> String {
 #[wasm_bindgen(js_name = checkSequence)]
 pub fn check_sequence(message: JsValue, stored: JsValue, options: JsValue) -> core::result::Result<JsValue, JsValue> {
     Ok(check_sequence_inner(&message, &stored, &options)?)
+}
+
+/// Wraps a device's key text under a key-encryption key (`"<label>:<64 hex
+/// digits>"`) for its row: `"kw1:<label>:<base64>"`, which `seal`, `open`
+/// and `openRequest` take as their key with the option `kek`.
+#[wasm_bindgen(js_name = wrapKey)]
+pub fn wrap_key(key: JsValue, device_id: JsValue, kek: JsValue) -> core::result::Result<String, JsValue> {
+    Ok(wrap_key_inner(&key, &device_id, &kek)?)
+}
+
+/// A stored key wrapped under `to` instead of `from` (`from` undefined: a
+/// plain key, wrapped now).
+#[wasm_bindgen(js_name = rewrapKey)]
+pub fn rewrap_key(stored: JsValue, device_id: JsValue, from: JsValue, to: JsValue) -> core::result::Result<String, JsValue> {
+    Ok(rewrap_key_inner(&stored, &device_id, &from, &to)?)
+}
+
+/// `{wrapped, label, fingerprint}` of a stored key, never the key; a wrapped
+/// key's fingerprint only with its KEK.
+#[wasm_bindgen(js_name = keyInfo)]
+pub fn key_info(stored: JsValue, device_id: JsValue, kek: JsValue) -> core::result::Result<JsValue, JsValue> {
+    Ok(key_info_inner(&stored, &device_id, &kek)?)
 }

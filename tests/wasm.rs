@@ -11,7 +11,10 @@ use js_sys::{Array, Object, Reflect, JSON};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
-use wsn_crypto::{check_sequence, decrypt, decrypt_raw, encrypt, encrypt_raw, formats_allowed, http_status, open, open_request, public_code, seal};
+use wsn_crypto::{
+    check_sequence, decrypt, decrypt_raw, encrypt, encrypt_raw, formats_allowed, http_status, key_info, open, open_request, public_code, rewrap_key, seal,
+    wrap_key,
+};
 
 const ARTICLE_KEY: &str = "2B7E151628AED2A6ABF7158809CF4F3C";
 const ARTICLE_MSG: &str = "U2FsdGVkX1+VRlCORJjs2mxxTljfcdu6Z7G8JVyFx7b+jaqKMLeBx4ecLQnjUOYp";
@@ -1306,4 +1309,49 @@ fn a_bound_reply_is_only_ever_the_authenticated_format() {
         // Without a binding asked for, the legacy body still opens, as before.
         assert!(open(text(&body), s(ARTICLE_KEY), JsValue::UNDEFINED).is_ok());
     }
+}
+
+const DEMO_KEK: &str = "demo:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const OTHER_KEK: &str = "k2:ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+
+/// Keys at rest: a wrapped key opens and seals with its KEK in the same call,
+/// and without it (or with another) every call fails with a server-side code.
+#[wasm_bindgen_test]
+fn wrapped_keys_open_and_seal_with_their_kek_only() {
+    let stored = wrap_key(s(ARTICLE_KEY), s(DEVICE), s(DEMO_KEK)).expect("wrap");
+    assert!(stored.starts_with("kw1:demo:") && !stored.contains(ARTICLE_KEY));
+    let with_kek = |kek: &str| object(&[("endpoint", s("data")), ("deviceId", s(DEVICE)), ("formats", s("passphrase,raw,auth")), ("kek", s(kek))]);
+    let query = seal(js(r#"{"data":{"value":1},"SEQN":5}"#), s(&stored), object(&[("format", s("auth")), ("deviceId", s(DEVICE)), ("kind", s("data")), ("kek", s(DEMO_KEK))]))
+        .expect("seal with a wrapped key");
+    let taken = open_request(text(&query), s(&stored), 4.into(), with_kek(DEMO_KEK)).expect("open with a wrapped key");
+    assert_eq!(to_json(&get(&taken, "seqn")), serde_json::json!(5));
+    // The same message opens with the plain key: the wrapped one is the same key.
+    assert!(open_request(text(&query), s(ARTICLE_KEY), 4.into(), with_kek(DEMO_KEK)).is_ok());
+    let legacy = seal(js(r#"{"data":{"value":1},"SEQN":6}"#), s(ARTICLE_KEY), JsValue::UNDEFINED).expect("passphrase");
+    let legacy_body: JsValue = JSON::stringify(&object(&[("msg", legacy)])).expect("stringify").into();
+    assert!(open_request(legacy_body.clone(), s(&stored), 4.into(), with_kek(DEMO_KEK)).is_ok(), "passphrase format, wrapped key");
+    let no_kek = object(&[("endpoint", s("data")), ("deviceId", s(DEVICE)), ("formats", s("passphrase,raw,auth"))]);
+    assert_eq!(code(open_request(text(&query), s(&stored), 4.into(), no_kek)), "kek_missing");
+    assert_eq!(code(open_request(legacy_body, s(&stored), 4.into(), with_kek(OTHER_KEK))), "wrong_kek");
+    assert_eq!(code(open_request(text(&query), s(&stored), 4.into(), with_kek("demo:00"))), "bad_kek");
+    for code_name in ["kek_missing", "bad_kek", "wrong_kek", "bad_stored_key"] {
+        assert_eq!((http_status(s(code_name)), public_code(s(code_name))), (500, "server_error".to_owned()), "{code_name}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn key_info_and_rewrap_never_show_the_key() {
+    let stored = wrap_key(s(ARTICLE_KEY), s(DEVICE), s(DEMO_KEK)).expect("wrap");
+    let plain = to_json(&key_info(s(ARTICLE_KEY), s(DEVICE), JsValue::UNDEFINED).expect("plain info"));
+    assert_eq!(plain["wrapped"], serde_json::json!(false));
+    let fingerprint = plain["fingerprint"].as_str().expect("fingerprint").to_owned();
+    let wrapped = to_json(&key_info(s(&stored), s(DEVICE), JsValue::UNDEFINED).expect("wrapped info"));
+    assert_eq!(wrapped, serde_json::json!({"wrapped": true, "label": "demo"}));
+    let unwrapped = to_json(&key_info(s(&stored), s(DEVICE), s(DEMO_KEK)).expect("info with KEK"));
+    assert_eq!(unwrapped["fingerprint"].as_str(), Some(fingerprint.as_str()));
+    let moved = rewrap_key(s(&stored), s(DEVICE), s(DEMO_KEK), s(OTHER_KEK)).expect("rewrap");
+    assert!(moved.starts_with("kw1:k2:"));
+    assert_eq!(to_json(&key_info(s(&moved), s(DEVICE), s(OTHER_KEK)).expect("info"))["fingerprint"].as_str(), Some(fingerprint.as_str()));
+    assert_eq!(code(rewrap_key(s(&stored), s(DEVICE), s(OTHER_KEK), s(DEMO_KEK))), "wrong_kek");
+    assert_eq!(rewrap_key(s(ARTICLE_KEY), s(DEVICE), JsValue::UNDEFINED, s(DEMO_KEK)).expect("wrap a plain key"), stored);
 }
