@@ -258,6 +258,10 @@ static void conversation() {
         "data into a buffer one byte short: buffer_too_small, no SEQN used");
   CHECK(device.data("[1]", body, sizeof body, nullptr) == WSN_ERR_ARGUMENT, "data that is not an object: bad_argument");
   CHECK(device.data(body + 4, body, sizeof body, nullptr) == WSN_ERR_ARGUMENT, "data that lies in the body buffer: bad_argument");
+  char shared[WSN_DATA_BODY_SIZE(40) + 16];
+  snprintf(shared, sizeof shared, "{\"value\":1111111111}");
+  CHECK(device.data(shared, shared + 8, sizeof shared - 8, nullptr) == WSN_ERR_ARGUMENT && counter.next() == 42,
+        "data that starts before the body buffer and runs into it: bad_argument, no SEQN used");
   uint64_t seqn = 0;
   CHECK(device.data("{\"value\":1}", body, sizeof body, &length, &seqn) == WSN_OK && seqn == 42 &&
             length + 1 == WSN_DATA_BODY_SIZE(11),
@@ -365,10 +369,14 @@ static void counterRules() {
   int before = durable.saves;
   CHECK(afterPowerLoss.take(&s) == WSN_OK && s == 13 && durable.value == 16 && durable.saves == before + 1,
         "its first message writes a new reservation (16) before it is sent");
-  fast.value = 99;  // the fast store claims more than the reservation allows: not trusted
+  fast.value = 99;  // the flash holds an older reservation than the RTC memory's last SEQN
   WsnCounter inconsistent(&fast, &durable, 4);
-  CHECK(inconsistent.begin() == WSN_OK && inconsistent.next() == 17, "a fast store above the reservation is not trusted: next 17");
+  CHECK(inconsistent.begin() == WSN_OK && inconsistent.next() == 100, "RTC memory above the reservation (an old flash record): next 100, no SEQN reused");
+  before = durable.saves;
+  CHECK(inconsistent.take(&s) == WSN_OK && s == 100 && durable.value == 103 && durable.saves == before + 1,
+        "its first take writes a reservation above it (103)");
   fast.failSave = true;
+  fast.has = true;
   uint64_t untouched = 12345;
   CHECK(inconsistent.take(&untouched) == WSN_ERR_STORE && untouched == 12345, "a store that fails to save: store, no SEQN given");
   fast.failSave = false;

@@ -32,11 +32,11 @@ const STEP = 32;
 // --- the board's memories, as WsnStores.h writes them ---
 
 /** The value of the WsnStoredRecord at the start of `file`, or null (no file, or not a valid record). */
-function storedRecord(file) {
+function storedRecord(file, offset = 0) {
     if (!fs.existsSync(file)) { return null; }
     const bytes = fs.readFileSync(file);
-    if (bytes.length < 16) { return null; }
-    const [magic, low, high, check] = [0, 4, 8, 12].map((at) => bytes.readUInt32LE(at));
+    if (bytes.length < offset + 16) { return null; }
+    const [magic, low, high, check] = [0, 4, 8, 12].map((at) => bytes.readUInt32LE(offset + at));
     let h = 2166136261;  // FNV-1a over the three words, as WsnStoredRecord::mix
     for (const w of [magic, low, high]) {
         for (let i = 0; i < 4; i++) { h = Math.imul((h ^ ((w >>> (8 * i)) & 0xff)) >>> 0, 16777619) >>> 0; }
@@ -105,7 +105,7 @@ async function newBoardDevice(boardName, { db, url, dir }) {
          */
         loseRtc() { fs.rmSync(board.rtcFile, { force: true }); },
         loseEeprom() { fs.rmSync(board.eepromFile, { force: true }); },
-        rtc() { return storedRecord(board.rtcFile); },
+        rtc() { return storedRecord(board.rtcFile, board.hardware.rtcRecordAt); },
         reservation() { return storedRecord(board.eepromFile); },
         /** The board's memories as they are now, to put back later. */
         saveMemories() {

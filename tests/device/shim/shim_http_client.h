@@ -53,6 +53,8 @@ class HTTPClient {
 #endif
   /// The answer's body ("" when there is none or it could not be read).
   String getString();
+  /// The answer's Content-Length, -1 when it has none (as the cores' getSize).
+  int getSize() const { return static_cast<int>(size_); }
   void setTimeout(uint16_t timeout) { timeout_ = timeout; }
 
  private:

@@ -45,7 +45,9 @@ const BOARDS = {
         shim: ["Esp.cpp", "ESP8266WiFi.cpp"],
         sketch: ESP8266_SKETCH,
         adcMax: 1023,
-        rtcBytes: 512
+        rtcBytes: 512,
+        // WsnRtcStore's default block 32 (above the OTA boot loader's blocks), in bytes.
+        rtcRecordAt: 128
     },
     esp32: {
         name: "ESP32",
@@ -54,7 +56,8 @@ const BOARDS = {
         shim: ["esp_sleep.cpp", "WiFi.cpp"],
         sketch: ESP32_SKETCH,
         adcMax: 4095,
-        rtcBytes: 16
+        rtcBytes: 16,
+        rtcRecordAt: 0
     }
 };
 // A wake makes at most four HTTP exchanges of 5 s each (the shim's HTTPClient

@@ -13,8 +13,11 @@ int WsnCounter::begin() {
   bool reservation = durable_ != nullptr && durable_->load(&value) == WSN_OK && value <= WSN_MAX_SEQN;
   if (reservation) { reserved_ = value; }
   uint64_t last = 0;
-  if (fast_ != nullptr && fast_->load(&last) == WSN_OK && last <= WSN_MAX_SEQN && (!reservation || last <= reserved_)) {
-    // After deep sleep: the last SEQN used, exactly.
+  if (fast_ != nullptr && fast_->load(&last) == WSN_OK && last <= WSN_MAX_SEQN) {
+    // After deep sleep: the last SEQN used, exactly. It is at most the
+    // reservation, unless the flash holds an older record (restored from a
+    // backup, a commit that did not stick): the higher one is the SEQN never
+    // to go under, and the next take() then writes a reservation above it.
     next_ = last + 1;
     known_ = true;
   } else if (reservation) {

@@ -68,7 +68,8 @@ int WsnDevice::begin(const char* keyHex, const char* deviceId, WsnCounter* count
   if (idLength == 0 || idLength > WSN_ID_MAX) { return WSN_ERR_ARGUMENT; }
   int rc = wsnDeriveKeys(keyHex, &keys_);
   if (rc != WSN_OK) { return rc; }
-  id_ = deviceId;
+  memcpy(id_, deviceId, idLength);
+  id_[idLength] = '\0';
   idLength_ = static_cast<uint8_t>(idLength);
   counter_ = counter;
   ready_ = true;
@@ -83,7 +84,7 @@ void WsnDevice::end() {
   pendingSeqn_ = 0;
   ready_ = false;
   counter_ = nullptr;
-  id_ = nullptr;
+  memset(id_, 0, sizeof id_);
   idLength_ = 0;
 }
 
@@ -98,9 +99,12 @@ int WsnDevice::data(const char* dataJson, char* body, size_t size, size_t* lengt
   if (!ready_) { return WSN_ERR_NOT_READY; }
   if (dataJson == nullptr || body == nullptr) { return WSN_ERR_ARGUMENT; }
   size_t dataLength = strlen(dataJson);
-  // The data is copied into the body behind the message's start: it may not lie there.
-  bool inside = dataJson >= body && dataJson < body + size;
-  if (inside || !isObjectText(dataJson, dataLength)) { return WSN_ERR_ARGUMENT; }
+  // The message is built in `body` before the data is copied in: the data
+  // may not lie anywhere in it. Compared as integers: ordering pointers into
+  // different objects is unspecified in C++.
+  uintptr_t data = reinterpret_cast<uintptr_t>(dataJson), start = reinterpret_cast<uintptr_t>(body);
+  bool overlaps = data < start + size && start < data + dataLength + 1;
+  if (overlaps || !isObjectText(dataJson, dataLength)) { return WSN_ERR_ARGUMENT; }
   // Checked before a SEQN is taken, so a small buffer does not use one up.
   if (size < WSN_DATA_BODY_SIZE(dataLength)) { return WSN_ERR_BUFFER; }
   if (counter_ == nullptr) { return WSN_ERR_NO_SEQN; }

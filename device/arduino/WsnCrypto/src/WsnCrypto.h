@@ -154,8 +154,7 @@ class WsnDevice {
   WsnDevice& operator=(const WsnDevice&) = delete;
 
   /// Derives the device's keys from `keyHex` (32, 48 or 64 hex digits) for
-  /// `deviceId` (as in the URL path, 1..255 bytes; kept by pointer, so it
-  /// must stay valid: a string literal or a global). `counter` may be null
+  /// `deviceId` (as in the URL path, 1..255 bytes, copied). `counter` may be null
   /// for a device that only queries; data() and reset() need one. Runs the
   /// counter's begin(); returns WSN_OK even if it knows no SEQN yet.
   int begin(const char* keyHex, const char* deviceId, WsnCounter* counter);
@@ -178,8 +177,9 @@ class WsnDevice {
   /// body, whatever the status (a refusal's body carries the sealed part),
   /// decoded in place. WSN_OK for N (the counter adopts its SEQN) and for an
   /// A naming the SEQN sent; WSN_REFUSED for a sealed refusal (the counter
-  /// continues above its SEQN). Any error leaves the device as it was, and
-  /// the request still waiting for its reply.
+  /// continues above its SEQN). After any error the request still waits for
+  /// its reply and the counter is where it was; `text` has been decoded over,
+  /// so a second try needs the answer's text again.
   int reply(char* text, size_t length, WsnReply* out);
 
   /// True when the counter knows a SEQN (no query needed).
@@ -189,7 +189,7 @@ class WsnDevice {
   int seal(uint8_t kind, uint64_t seqn, const char* data, size_t dataLength, char* body, size_t size, size_t* length);
   bool ready_ = false;
   WsnKeys keys_ = {};
-  const char* id_ = nullptr;  // the caller's text, which must outlive begin()..end()
+  char id_[WSN_ID_MAX + 1] = {};  // a copy: a String's c_str() may be gone after begin()
   uint8_t idLength_ = 0;
   WsnCounter* counter_ = nullptr;
   // The request waiting for its reply.

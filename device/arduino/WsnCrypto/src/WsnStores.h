@@ -41,10 +41,12 @@ struct WsnStoredRecord {
 };
 
 #if defined(ARDUINO_ARCH_ESP8266)
-/// RTC user memory at `block` (4-byte blocks, 0..124; 4 are used).
+/// RTC user memory at `block` (4-byte blocks; 4 are used, so 32..124). Blocks
+/// 0..31 hold the boot loader's command during an OTA update, which would
+/// wipe a record there.
 class WsnRtcStore : public WsnCounterStore {
  public:
-  explicit WsnRtcStore(uint32_t block = 0) : block_(block) {}
+  explicit WsnRtcStore(uint32_t block = 32) : block_(block) {}
   int load(uint64_t* value) override {
     WsnStoredRecord r;
     if (!ESP.rtcUserMemoryRead(block_, reinterpret_cast<uint32_t*>(&r), sizeof r) || !r.valid()) { return WSN_ERR_NO_SEQN; }

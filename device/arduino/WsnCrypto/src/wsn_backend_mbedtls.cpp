@@ -32,6 +32,10 @@ int wsnHmacBegin(WsnHmac* hmac, const uint8_t* key, size_t keyLength) {
   int rc = WSN_SHA256_STARTS(&hmac->sha, 0);
   if (rc == 0) { rc = WSN_SHA256_UPDATE(&hmac->sha, innerPad, kBlock); }
   wsnWipe(innerPad, sizeof innerPad);
+  if (rc != 0) {
+    mbedtls_sha256_free(&hmac->sha);
+    wsnWipe(hmac, sizeof *hmac);  // the outer pad is the key in disguise
+  }
   return rc;
 }
 

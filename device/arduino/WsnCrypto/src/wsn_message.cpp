@@ -84,7 +84,7 @@ int wsnSealMessage(const WsnKeys* keys, WsnId id, uint8_t kind, uint64_t seqn, c
   size_t at = 0;
   memcpy(text, plain.head, strlen(plain.head));
   at += strlen(plain.head);
-  memmove(text + at, plain.middle, plain.middleLength);  // the caller's text may sit in `body`
+  memmove(text + at, plain.middle, plain.middleLength);  // memmove: a caller may pass text from anywhere
   at += plain.middleLength;
   memcpy(text + at, plain.tail, strlen(plain.tail));
   uint8_t pad = static_cast<uint8_t>(cipher - plainSize);  // PKCS#7

@@ -30,7 +30,8 @@ int exchange(const char* path, WsnReply* reply) {
     http.begin(client, String(WSN_URL) + path);
     http.addHeader("Content-Type", "application/json");
     int status = http.POST((uint8_t*)body, strlen(body));
-    if (status > 0) {
+    // Any reply of the backend fits `answer`; a longer body is not read.
+    if (status > 0 && http.getSize() < (int)sizeof answer) {
       http.getString().toCharArray(answer, sizeof answer);
       rc = wsn.reply(answer, strlen(answer), reply);
     }
@@ -56,8 +57,7 @@ void setup() {
   WsnReply reply;
   if (wsn.begin(WSN_KEY, WSN_ID, &counter) != WSN_OK) { Serial.println("bad WSN_KEY or WSN_ID"); sleep(); }
   if (!wsn.synced()) {  // first boot, or both stores lost: ask the backend
-    wsn.query(body, sizeof body, nullptr);
-    if (exchange("/wsn/" WSN_ID, &reply) != WSN_OK) { sleep(); }
+    if (wsn.query(body, sizeof body, nullptr) != WSN_OK || exchange("/wsn/" WSN_ID, &reply) != WSN_OK) { sleep(); }
     Serial.printf("backend holds SEQN %llu\n", (unsigned long long)reply.seqn);
   }
   char reading[40];
