@@ -127,6 +127,13 @@ function cryptoJsAuthTag(mac, header, ivAndCiphertext) {
   return bufferOf(CryptoJS.HmacSHA256(wordArrayOf(signed), mac)).subarray(0, 16);
 }
 
+// Keys at rest (issue 15): the same calls with the key as the database holds
+// it, wrapped under a KEK (demo value), unwrapped inside each call.
+const KEK = 'demo:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
+const WRAPPED_PASSPHRASE = wasm.wrapKey(PASSPHRASE, DEVICE_ID, KEK);
+const WRAPPED_HEX = wasm.wrapKey(KEY_HEX, DEVICE_ID, KEK);
+const WRAPPED = { deviceId: DEVICE_ID, kek: KEK };
+
 const implementations = {
   wasm: {
     sealPassphrase: (message) => wasm.seal(message, PASSPHRASE),
@@ -137,6 +144,14 @@ const implementations = {
     openRaw: (body) => wasm.open(JSON.stringify(body), KEY_HEX).message,
     sealAuth: (message) => wasm.seal(message, KEY_HEX, { format: 'auth', deviceId: DEVICE_ID, kind: 'data' }),
     openAuth: (body) => wasm.openRequest(JSON.stringify(body), KEY_HEX, 0, AUTH_TAKE).message,
+  },
+  'wasm, wrapped key': {
+    sealPassphrase: (message) => wasm.seal(message, WRAPPED_PASSPHRASE, WRAPPED),
+    openPassphrase: (ciphertext) => wasm.open(JSON.stringify({ msg: ciphertext }), WRAPPED_PASSPHRASE, WRAPPED).message,
+    sealRaw: (message) => wasm.seal(message, WRAPPED_HEX, { ...WRAPPED, format: 'raw' }),
+    openRaw: (body) => wasm.open(JSON.stringify(body), WRAPPED_HEX, WRAPPED).message,
+    sealAuth: (message) => wasm.seal(message, WRAPPED_HEX, { ...WRAPPED, format: 'auth', kind: 'data' }),
+    openAuth: (body) => wasm.openRequest(JSON.stringify(body), WRAPPED_HEX, 0, { ...AUTH_TAKE, kek: KEK }).message,
   },
   'crypto-js': {
     sealPassphrase: (message) => CryptoJS.AES.encrypt(jsonToBase64(message), PASSPHRASE).toString(),
@@ -357,13 +372,14 @@ const fmtRatio = (r) => (r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFi
 console.log(`# bench/micro.js — ${new Date().toISOString()}`);
 console.log(`node ${process.version}, ${process.arch}, ${require('node:os').cpus().length} CPUs (${require('node:os').cpus()[0].model.trim()}), crypto-js ${require('crypto-js/package.json').version}, OpenSSL ${process.versions.openssl}`);
 console.log(`${PAIRS} interoperability checks passed; medians of ${ROUNDS} rounds of ${ROUND_MS} ms\n`);
-console.log('| payload | format | op | wasm ops/s | crypto-js ops/s | node:crypto ops/s | wasm/crypto-js | wasm/node:crypto |');
-console.log('|---|---|---|--:|--:|--:|--:|--:|');
+console.log('| payload | format | op | wasm ops/s | wasm, wrapped key ops/s | crypto-js ops/s | node:crypto ops/s | wasm/crypto-js | wasm/node:crypto | wrapped/plain key |');
+console.log('|---|---|---|--:|--:|--:|--:|--:|--:|--:|');
 for (let i = 0; i < results.length; i += NAMES.length) {
   const row = Object.fromEntries(results.slice(i, i + NAMES.length).map((r) => [r.name, r.ops]));
   const { payload, format, direction } = results[i];
-  console.log(`| ${payload} | ${format} | ${direction} | ${fmtOps(row.wasm)} | ${fmtOps(row['crypto-js'])} | ${fmtOps(row['node:crypto'])} | ` +
-    `${fmtRatio(row.wasm / row['crypto-js'])} | ${fmtRatio(row.wasm / row['node:crypto'])} |`);
+  const wrapped = row['wasm, wrapped key'];
+  console.log(`| ${payload} | ${format} | ${direction} | ${fmtOps(row.wasm)} | ${fmtOps(wrapped)} | ${fmtOps(row['crypto-js'])} | ${fmtOps(row['node:crypto'])} | ` +
+    `${fmtRatio(row.wasm / row['crypto-js'])} | ${fmtRatio(row.wasm / row['node:crypto'])} | ${fmtRatio(wrapped / row.wasm)} |`);
 }
 console.log('');
 console.log(`wasm size: ${wasmBytes.length} B raw, ${zlib.gzipSync(wasmBytes, { level: 9 }).length} B gzip -9`);

@@ -1,6 +1,6 @@
 module.exports = function (RED) {
     "use strict";
-    const { wasm, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusCounter, reject } = require("./lib/common.js");
+    const { wasm, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusCounter, reject, nodeKek } = require("./lib/common.js");
     const { POLICIES, ENDPOINTS, PARAMS, DECRYPT, LEGACY } = require("./lib/defaults.js");
 
     /**
@@ -90,6 +90,9 @@ module.exports = function (RED) {
         // A fixed list is taken as typed, an empty one included (it refuses all).
         node.formats = node.formatsType === "str" ? String(config.formats || "") : config.formats || DECRYPT.formats;
         const counter = statusCounter(node, "passed");
+        // Read once at start: a KEK changes with a restart (a rotation
+        // rewraps the database first, then restarts with the new KEK).
+        const kek = nodeKek(RED, node, config);
 
         node.on("input", function (msg, send, done) {
             try {
@@ -112,7 +115,7 @@ module.exports = function (RED) {
                 const binding = deviceBinding(RED, node, msg);
                 // One call: formats, tag, decryption, kind, SEQN and the sequence rule.
                 const taken = openRequest(body, typeof received === "object" && !Buffer.isBuffer(received), key, Number(stored), {
-                    endpoint: node.endpoint, deviceId: binding.deviceId, formats: binding.formats, policy: node.policy
+                    endpoint: node.endpoint, deviceId: binding.deviceId, formats: binding.formats, policy: node.policy, kek
                 });
                 msg.payload = taken.message;
                 msg.wsn = {

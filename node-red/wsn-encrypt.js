@@ -1,6 +1,6 @@
 module.exports = function (RED) {
     "use strict";
-    const { wasm, wsnError, messageProperty, deviceBinding, resolveKey, statusCounter, reject } = require("./lib/common.js");
+    const { wasm, wsnError, messageProperty, deviceBinding, resolveKey, statusCounter, reject, nodeKek } = require("./lib/common.js");
     const { REPLY_FORMATS, GET_FORMATS, ENCRYPT } = require("./lib/defaults.js");
 
     const WIRE_FORMATS = REPLY_FORMATS.filter((f) => f !== "auto");
@@ -85,6 +85,7 @@ module.exports = function (RED) {
         // A fixed list is taken as typed, an empty one included (it refuses all).
         node.formats = node.formatsType === "str" ? String(config.formats || "") : config.formats || ENCRYPT.formats;
         const counter = statusCounter(node, "sealed");
+        const kek = nodeKek(RED, node, config);
 
         node.on("input", function (msg, send, done) {
             try {
@@ -115,10 +116,10 @@ module.exports = function (RED) {
                 } else if (format === "auth") {
                     const deviceId = (msg.wsn && msg.wsn.deviceId) || binding.deviceId;
                     const request = msg.wsn && msg.wsn.request;
-                    const sealed = wasm.seal(message, key, { format, deviceId, kind: replyKind(msg, refused), request });
+                    const sealed = wasm.seal(message, key, { format, deviceId, kind: replyKind(msg, refused), request, kek });
                     msg.payload = refused ? { error: message.error, auth: sealed.auth } : sealed;
                 } else {
-                    msg.payload = wasm.seal(message, key, { format });
+                    msg.payload = wasm.seal(message, key, { format, deviceId: binding.deviceId, kek });
                 }
                 if (msg.res) {
                     // Express would call a bare string text/html.

@@ -9,11 +9,27 @@
 
 const path = require("path");
 const backend = require("./lib/backend.js");
+const wasm = require("../pkg/wsn_crypto.js");
+const { withDatabase } = require("../bin/cli/sqlite.js");
 
 // The article's device keeps the legacy formats, so that its curl commands
 // work as written; a device provisioned with the CLI speaks only the
 // authenticated format unless given --formats.
-const DEMO_DEVICE = { id: "12FA", key: "2B7E151628AED2A6ABF7158809CF4F3C", seqn: 0, formats: "passphrase,raw,auth" };
+const DEMO_KEY = "2B7E151628AED2A6ABF7158809CF4F3C";
+// The demo's key-encryption key: a published value, for this demo only (a
+// real one comes from `wsn-crypto new-kek` and lives outside the repository).
+// WSN_KEK set by the user wins.
+const DEMO_KEK = "demo:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const KEK = process.env.WSN_KEK || DEMO_KEK;
+// Stored wrapped: the database holds no plain key; the device keeps DEMO_KEY.
+const DEMO_DEVICE = { id: "12FA", key: wasm.wrapKey(DEMO_KEY, "12FA", KEK), seqn: 0, formats: "passphrase,raw,auth" };
+
+/** A demo database from before wrapped keys holds 12FA's key in plain: wrap it, in place. */
+async function wrapDemoKey(db) {
+    await withDatabase(db, "write", async function (handle) {
+        await handle.run("UPDATE Devices SET deviceKey = ? WHERE deviceID = ? AND deviceKey = ?", [DEMO_DEVICE.key, DEMO_DEVICE.id, DEMO_KEY]);
+    });
+}
 
 async function main() {
     const dir = path.join(backend.ROOT, ".node-red-demo");
@@ -21,8 +37,10 @@ async function main() {
     const port = Number(process.env.PORT) || 1880;
     // Keep flows the user edited in the editor; the database keeps its rows.
     await backend.prepareUserDir({ dir, db, install: "link", devices: [DEMO_DEVICE], freshFlows: false });
-    console.log(`demo: database ${db} (device ${DEMO_DEVICE.id}), user directory ${dir}`);
-    const server = await backend.startNodeRed({ dir, db, port, inherit: true, logLevel: "info" });
+    await wrapDemoKey(db);
+    console.log(`demo: database ${db} (device ${DEMO_DEVICE.id}, its key stored wrapped), user directory ${dir}`);
+    if (KEK === DEMO_KEK) { console.log("demo: key-encryption key WSN_KEK = the published demo KEK (scripts/demo.js): for this demo only"); }
+    const server = await backend.startNodeRed({ dir, db, port, inherit: true, logLevel: "info", env: { WSN_KEK: KEK } });
     console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  try: curl http://127.0.0.1:${server.port}/wsn/12FA`);
     const stop = function () { server.stop("SIGTERM").then(function () { process.exit(0); }); };
     process.on("SIGINT", stop);
@@ -39,7 +57,7 @@ async function mysqlDemo() {
         const database = await db.createDatabase({ database: "wsn", devices: [DEMO_DEVICE] });
         await backend.prepareUserDir({ dir, install: "link", flowsFile: path.join(backend.ROOT, "flows", "wsn-mysql.json"), extraModules: ["node-red-node-mysql"], freshFlows: false });
         console.log(`demo: MariaDB on 127.0.0.1:${db.port} (database wsn, device ${DEMO_DEVICE.id}; as root: mariadb --socket=${db.socket} wsn), user directory ${dir}`);
-        const server = await backend.startNodeRed({ dir, port, inherit: true, logLevel: "info", env: database.env });
+        const server = await backend.startNodeRed({ dir, port, inherit: true, logLevel: "info", env: Object.assign({ WSN_KEK: KEK }, database.env) });
         console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  try: curl http://127.0.0.1:${server.port}/wsn/12FA`);
         const stop = function () { server.stop("SIGTERM").then(() => db.stop()).then(function () { process.exit(0); }); };
         process.on("SIGINT", stop);

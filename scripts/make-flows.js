@@ -54,6 +54,8 @@ const DIALECTS = [
         idPrefix: "b",
         tab: { id: "a1f0c0de00000001", type: "tab", label: "wsn-crypto (SQLite)", disabled: false, info: "Encrypted, replay-protected data logging. See the package README.\nDatabase path: environment variable WSN_DB." },
         database: { id: "a1f0c0de000000db", type: "sqlitedb", db: "${WSN_DB}", mode: "RWC" },
+        // The key-encryption key: from the environment, never in this file.
+        kek: { id: "a1f0c0de000000ee", type: "wsn-kek", name: "", source: "env", env: "WSN_KEK", file: "" },
         dbType: "sqlite",
         params: "sqlite",
         /** The device row of msg.req.params.id: the query's parameter in msg.params. */
@@ -83,6 +85,7 @@ const DIALECTS = [
             tz: "Z", charset: "UTF8MB4",
             credentials: { user: "${WSN_MYSQL_USER}", password: "${WSN_MYSQL_PASSWORD}" }
         },
+        kek: { id: "a1f0c0de000000e2", type: "wsn-kek", name: "", source: "env", env: "WSN_KEK", file: "" },
         dbType: "mysql",
         params: "mysql",
         deviceQuery: [set("topic", MYSQL_SQL.device, "str"), set("payload", "{}", "json"), set("payload.id", "req.params.id", "msg")],
@@ -116,7 +119,7 @@ function build(dialect) {
     const TAB = dialect.tab.id;
     const DB = dialect.database.id;
     let counter = 0;
-    const nodes = [dialect.tab, dialect.database];
+    const nodes = [dialect.tab, dialect.database, dialect.kek];
     /** Ids by kind of node, distinct between the dialects so both files can be imported side by side. */
     function id(kind) {
         counter += 1;
@@ -165,7 +168,7 @@ function build(dialect) {
         return {
             id: id("4"), type: "wsn-decrypt", name, key: DECRYPT.key, keyType: DECRYPT.keyType, body: DECRYPT.body, stored: DECRYPT.stored,
             policy: DECRYPT.policy, endpoint, params: dialect.params, maxLength: DECRYPT.maxLength, deviceId: DECRYPT.deviceId,
-            formats: DECRYPT.formats, formatsType: DECRYPT.formatsType, outputs, wires: []
+            formats: DECRYPT.formats, formatsType: DECRYPT.formatsType, kek: dialect.kek.id, outputs, wires: []
         };
     }
     /**
@@ -177,7 +180,7 @@ function build(dialect) {
         return Object.assign({
             id: id("5"), type: "wsn-encrypt", name, key: afterDecrypt ? "wsn.key" : ENCRYPT.key, keyType: "msg", message: ENCRYPT.message,
             format: ENCRYPT.format, deviceId: ENCRYPT.deviceId, formats: afterDecrypt ? "wsn.formats" : ENCRYPT.formats, formatsType: "msg",
-            seqn: ENCRYPT.seqn, lost: ENCRYPT.lost, wires: []
+            seqn: ENCRYPT.seqn, lost: ENCRYPT.lost, kek: dialect.kek.id, wires: []
         }, extra || {});
     }
     /** Routes the database's answer: taken, or lost to a concurrent request. */

@@ -5,6 +5,10 @@
 
 const util = require("util");
 const wasm = require("../../pkg/wsn_crypto.js");
+const { readKek } = require("./kek.js");
+
+/** The core's codes for a key-encryption key that is missing or does not fit: the operator's problem, never the device's. */
+const KEK_CODES = ["kek_missing", "bad_kek", "wrong_kek", "bad_stored_key"];
 
 /** An error with a stable code, as the wasm module throws them. */
 function wsnError(code, message) {
@@ -112,6 +116,31 @@ function statusCounter(node, label) {
 }
 
 /**
+ * The KEK a node hands the core: from the `wsn kek` config node it names,
+ * else from WSN_KEK / WSN_KEK_FILE (a flow saved before the config node
+ * existed). Without one, keys are used as stored: the node says so once in
+ * the log and in its status, since plain keys in a database are every key
+ * in every backup.
+ */
+function nodeKek(RED, node, config) {
+    const kekNode = config.kek ? RED.nodes.getNode(config.kek) : null;
+    let kek;
+    let where = "WSN_KEK or WSN_KEK_FILE";
+    if (kekNode && typeof kekNode.kek === "function") {
+        kek = kekNode.kek();
+        where = kekNode.describe();
+    } else {
+        try { kek = readKek(); } catch (err) { where = err.message; }
+    }
+    if (!kek) {
+        node.warn(`no key-encryption key (${where}): device keys are used as the database stores them; ` +
+            "a wrapped key is answered server_error. See the README, \"Deployment\".");
+        node.status({ fill: "yellow", shape: "ring", text: "keys not wrapped: no KEK" });
+    }
+    return kek;
+}
+
+/**
  * Sends a failed message on the last output, with the HTTP status and a
  * short error body in place of whatever it carried (the device row, the key
  * and the request never go back to the client), and reports it to Catch nodes.
@@ -130,6 +159,15 @@ function reject(node, counter, msg, send, done, error, outputs) {
     const out = new Array((outputs || 2) - 1).fill(null);
     out.push(msg);
     send(out);
+    // A KEK problem fails every request alike: it is logged (and reaches
+    // Catch nodes) once per node and code, not once per device request.
+    if (KEK_CODES.includes(code)) {
+        node.wsnLogged = node.wsnLogged || new Set();
+        if (node.wsnLogged.has(code)) { done(); return; }
+        node.wsnLogged.add(code);
+        done(wsnError(code, `${node.type}: ${code}: ${error.message} (every such request is answered server_error; logged once)`));
+        return;
+    }
     done(wsnError(code, `${node.type}: ${code}`));
 }
 
@@ -149,4 +187,4 @@ function deviceBinding(RED, node, msg) {
 }
 
 
-module.exports = { wasm, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusClock, STATUS_THROTTLE_MS, statusCounter, reject };
+module.exports = { wasm, KEK_CODES, nodeKek, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusClock, STATUS_THROTTLE_MS, statusCounter, reject };

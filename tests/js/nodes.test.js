@@ -15,6 +15,8 @@ const { ALL_FORMATS, ARTICLE_SET_SEQN_BODY, FIRMWARE_MESSAGE } = require("./help
 const { statusClock, STATUS_THROTTLE_MS } = require("../../node-red/lib/common.js");
 const decryptNode = require("../../node-red/wsn-decrypt.js");
 const encryptNode = require("../../node-red/wsn-encrypt.js");
+const kekNode = require("../../node-red/wsn-kek.js");
+const wasm = require("../../pkg/wsn_crypto.js");
 
 helper.init(require.resolve("node-red"));
 
@@ -109,7 +111,7 @@ function run(nodeId, msg) {
 
 function loadFlow(flow, credentials) {
     return new Promise(function (resolve) {
-        helper.load([decryptNode, encryptNode], flow, credentials || {}, function () {
+        helper.load([decryptNode, encryptNode, kekNode], flow, credentials || {}, function () {
             watchOutputs();
             resolve();
         });
@@ -413,7 +415,9 @@ describe("wsn-decrypt node", function () {
         await run("d", request(ARTICLE_BODY, row(100)));
         await run("d", request(ARTICLE_BODY, row(120)));
         await run("d", request(auth, row(200)));
-        node.status.called.should.be.false(); // throttled: nothing drawn before the clock says so
+        // Throttled: nothing drawn before the clock says so, but the warning at
+        // start that this flow has no key-encryption key.
+        node.status.args.map((args) => args[0].text).should.eql(["keys not wrapped: no KEK"]);
         const status = statusShown(node);
         status.text.should.match(/passed 1/).and.match(/rejected 2/).and.match(/stale/);
         assertNothingShown(node, [KEY, ARTICLE_BODY.msg, auth.auth, "SEQN\":120"]);
@@ -779,5 +783,96 @@ describe("node defaults: one home (node-red/lib/defaults.js), the editor says th
         options("wsn-decrypt.html", "endpoint").should.eql(defaults.ENDPOINTS);
         options("wsn-decrypt.html", "params").should.eql(defaults.PARAMS);
         options("wsn-encrypt.html", "format").should.eql(defaults.REPLY_FORMATS);
+    });
+});
+
+describe("keys at rest: the nodes with a wsn-kek config node", function () {
+    holdStatusClock();
+    const KEK = "demo:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    const OTHER_KEK = "k2:ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+    const WRAPPED = wasm.wrapKey(KEY, DEV.id, KEK);
+    beforeEach(function (done) { helper.startServer(done); });
+    afterEach(function (done) {
+        helper.unload().then(function () { helper.stopServer(done); });
+    });
+
+    /** A decrypt flow whose node names a credential KEK config node holding `kek`. */
+    async function loadWithKek(kek, props) {
+        const flow = decryptFlow(Object.assign({ kek: "k" }, props || {}));
+        flow.push({ id: "k", type: "wsn-kek", source: "credential" });
+        await loadFlow(flow, { k: { kek } });
+    }
+
+    function caughtCount() {
+        let count = 0;
+        helper.getNode("caught").on("input", function () { count += 1; });
+        return () => count;
+    }
+
+    it("opens every format with the key stored wrapped, and the message carries only the wrapped text", async function () {
+        await loadWithKek(KEK);
+        const node = helper.getNode("d");
+        let r = await run("d", request(passphraseBody(device.dataMessage(5, 300)), row(4, WRAPPED)));
+        [r.out, r.msg.payload.data.value].should.eql([1, 300]);
+        r = await run("d", request(rawBody({ data: { value: 301 }, SEQN: 6 }), row(5, WRAPPED)));
+        [r.out, r.msg.payload.data.value].should.eql([1, 301]);
+        r = await run("d", request(authRequest("data", 7, { data: { value: 302 } }).body, row(6, WRAPPED)));
+        [r.out, r.msg.wsn.seqn].should.eql([1, 7]);
+        // The key the message carries on is the row's text, redacted; the plain key is nowhere.
+        r.msg.wsn.key.reveal().should.equal(WRAPPED);
+        JSON.stringify(r.msg).should.not.match(new RegExp(KEY, "i"));
+        util.inspect(r.msg, { depth: 10 }).should.not.match(new RegExp(KEY, "i"));
+        assertNothingShown(node, [KEY, KEK.slice(5)]);
+        node.status.args.map((args) => args[0].text).should.not.containEql("keys not wrapped: no KEK");
+    });
+
+    it("a wrong KEK: every request is 500 server_error, the cause reaches the log and Catch once", async function () {
+        await loadWithKek(OTHER_KEK);
+        const caught = caughtCount();
+        for (let seqn = 5; seqn < 9; seqn++) {
+            const r = await run("d", request(passphraseBody(device.dataMessage(seqn)), row(4, WRAPPED)));
+            [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 500, { error: "server_error" }]);
+        }
+        caught().should.equal(1);
+        // A plain key still works beside it: the KEK unwraps only wrapped rows.
+        const r = await run("d", request(passphraseBody(device.dataMessage(9)), row(4)));
+        r.out.should.equal(1);
+        assertNothingShown(helper.getNode("d"), [KEY, OTHER_KEK.slice(3)]);
+    });
+
+    it("no KEK at all: plain keys work, a warning once at start, a wrapped key is 500 (kek_missing, logged once)", async function () {
+        const saved = [process.env.WSN_KEK, process.env.WSN_KEK_FILE];
+        delete process.env.WSN_KEK;
+        delete process.env.WSN_KEK_FILE;
+        try {
+            await loadFlow(decryptFlow());
+            const node = helper.getNode("d");
+            node.warn.callCount.should.equal(1);
+            node.warn.firstCall.args[0].should.match(/no key-encryption key/);
+            node.status.firstCall.args[0].should.eql({ fill: "yellow", shape: "ring", text: "keys not wrapped: no KEK" });
+            (await run("d", request(passphraseBody(device.dataMessage(5)), row(4)))).out.should.equal(1);
+            const caught = caughtCount();
+            for (let i = 0; i < 3; i++) {
+                const r = await run("d", request(passphraseBody(device.dataMessage(6)), row(4, WRAPPED)));
+                [r.out, r.msg.statusCode, r.msg.payload.error, r.msg.wsn.error].should.eql([2, 500, "server_error", "kek_missing"]);
+            }
+            caught().should.equal(1);
+        } finally {
+            if (saved[0] !== undefined) { process.env.WSN_KEK = saved[0]; }
+            if (saved[1] !== undefined) { process.env.WSN_KEK_FILE = saved[1]; }
+        }
+    });
+
+    it("the encrypt node seals replies with the wrapped key: the device opens them with its plain key", async function () {
+        const flow = replyFlow({ endpoint: "data", kek: "k" }, { kek: "k" });
+        flow.push({ id: "k", type: "wsn-kek", source: "credential" });
+        await loadFlow(flow, { k: { kek: KEK } });
+        const query = authRequest("data", 12, { data: { value: 1 } });
+        const taken = await run("d", request(query.body, row(11, WRAPPED)));
+        taken.out.should.equal(1);
+        taken.msg.reply = { SEQN: 12, ack: true, lost: 0 };
+        const sealed = await run("e", taken.msg);
+        sealed.out.should.equal(1);
+        openBound(sealed.msg.payload, query.tag).message.should.eql({ SEQN: 12, ack: true, lost: 0 });
     });
 });
