@@ -14,7 +14,10 @@
 
 CREATE TABLE IF NOT EXISTS Devices (
     deviceID  VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
-    deviceKey VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
+    -- The key text, or the key wrapped under a key-encryption key
+    -- ("kw1:<label>:<base64>", README "Keys at rest"): a 128-character key
+    -- wrapped under a 32-character label takes 221.
+    deviceKey VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
     deviceSQN BIGINT NOT NULL DEFAULT 0,
     -- Wire formats the device may use, comma-separated. New devices speak
     -- only the authenticated format; the legacy ones are an explicit opt-in
@@ -27,6 +30,8 @@ CREATE TABLE IF NOT EXISTS Devices (
 -- A database made with an older version of this file: new devices get the
 -- new default; the rows already there keep the formats they have.
 ALTER TABLE Devices ALTER COLUMN deviceFormats SET DEFAULT 'auth';
+-- and room for wrapped keys (the column was VARCHAR(128)).
+ALTER TABLE Devices MODIFY deviceKey VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL;
 
 -- Version 1 of the authenticated format kept reset challenges, written by
 -- unauthenticated requests (GET /wsn/:id?nonce=); version 2 needs none

@@ -18,7 +18,8 @@ module.exports = function (RED) {
         let kek;
         let problem;
         try {
-            if (node.source === "env") { kek = readKek({ env: node.env }); }
+            // The default variable also means its file twin, WSN_KEK_FILE, as for the CLI.
+            if (node.source === "env") { kek = node.env === "WSN_KEK" ? readKek() : readKek({ env: node.env }); }
             if (node.source === "file") { kek = node.file ? readKek({ file: node.file }) : undefined; }
             if (node.source === "credential") { kek = readKek({ text: (node.credentials && node.credentials.kek) || "" }); }
         } catch (err) {

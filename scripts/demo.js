@@ -2,7 +2,8 @@
 "use strict";
 // `npm start`: a Node-RED on 127.0.0.1 (PORT, default 1880) with the shipped
 // flows, this checkout's nodes and a demo SQLite database holding the
-// article's device 12FA. Its user directory is .node-red-demo/.
+// article's device 12FA. Its user directory is .node-red-demo/ (WSN_DEMO_DIR
+// puts it elsewhere: the tests run the demo in a temporary directory).
 // `WSN_DB_KIND=mysql npm start`: the MySQL flows instead, on a private
 // MariaDB (installed if missing, as root) whose data directory is
 // .node-red-demo-mysql/mariadb/; stopped with Node-RED.
@@ -32,7 +33,7 @@ async function wrapDemoKey(db) {
 }
 
 async function main() {
-    const dir = path.join(backend.ROOT, ".node-red-demo");
+    const dir = process.env.WSN_DEMO_DIR || path.join(backend.ROOT, ".node-red-demo");
     const db = path.join(dir, "wsn.db");
     const port = Number(process.env.PORT) || 1880;
     // Keep flows the user edited in the editor; the database keeps its rows.

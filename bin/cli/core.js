@@ -42,14 +42,27 @@ const AUTH_TAG_BYTES = 16;
  * The authenticated format binds it to `deviceId` and needs the request's
  * `kind` ("query", "reset" or "data"): the header carries both under the tag.
  */
-function requestBody(message, key, format, deviceId, kind) {
+/**
+ * A key as the wasm takes it: a key text, or a wrapped row's key
+ * ({stored, kek, deviceId}: bin/cli/devices.js keyForDevice), which the core
+ * unwraps inside the call; `extra` goes into the call's options.
+ */
+function keyArgs(key) {
+    if (key && typeof key === "object") {
+        return { key: key.stored, extra: { kek: key.kek, deviceId: key.deviceId } };
+    }
+    return { key, extra: {} };
+}
+
+function requestBody(message, deviceKey, format, deviceId, kind) {
+    const { key, extra } = keyArgs(deviceKey);
     if (format === "auth") {
-        return JSON.stringify(wasm().seal(message, key, { format, deviceId, kind }));
+        return JSON.stringify(wasm().seal(message, key, Object.assign(extra, { format, deviceId, kind })));
     }
     if (format === "raw") {
-        return JSON.stringify(wasm().seal(message, key, { format }));
+        return JSON.stringify(wasm().seal(message, key, Object.assign(extra, { format })));
     }
-    return JSON.stringify({ msg: wasm().seal(message, key, { format: "passphrase" }) });
+    return JSON.stringify({ msg: wasm().seal(message, key, Object.assign(extra, { format: "passphrase" })) });
 }
 
 /**
@@ -105,14 +118,15 @@ function authDirection(text) {
  * a reply opens only with it), `formats` (a comma-separated list; other
  * formats are refused with format_not_allowed).
  */
-function openBody(text, key, options) {
+function openBody(text, deviceKey, options) {
     const { deviceId, direction, request, formats } = options || {};
+    const { key, extra } = keyArgs(deviceKey);
     const body = String(text).trim();
     // The wasm takes a body as its JSON text; a bare reply ciphertext is the passphrase format's {msg}.
     const input = body.startsWith("{") ? body : JSON.stringify({ msg: body });
     const authAllowed = formats === undefined || wasm().formatsAllowed(formats).includes("auth");
     if (!isAuthBody(body) || !authAllowed) {
-        return wasm().open(input, key, { formats });
+        return wasm().open(input, key, Object.assign(extra, { formats }));
     }
     if (deviceId === undefined) {
         throw new CliError("this body is in the authenticated format, which is bound to its device: give the device id with --id");
@@ -122,9 +136,9 @@ function openBody(text, key, options) {
     if (way === "reply" && request === undefined) {
         throw new CliError("this is a reply in the authenticated format, which is bound to the request it answers: give that request's body with --request-body");
     }
-    const opened = wasm().open(input, key, way === "reply"
+    const opened = wasm().open(input, key, Object.assign(extra, way === "reply"
         ? { deviceId, direction: way, request, formats }
-        : { deviceId, direction: way, formats });
+        : { deviceId, direction: way, formats }));
     return Object.assign(opened, { direction: way });
 }
 

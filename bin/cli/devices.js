@@ -7,6 +7,8 @@ const { CliError, usageError } = require("./errors.js");
 const { keyFromOptions, checkKeyFor } = require("./keys.js");
 const { withDatabase } = require("./sqlite.js");
 const { upgrade } = require("./schema.js");
+const { isWrapped, kekFrom, keyStatus } = require("./keys-at-rest.js");
+const { note } = require("./output.js");
 
 /** Creates the tables, or brings an older database's up to date (idempotent). */
 async function createSchema(db) {
@@ -14,7 +16,7 @@ async function createSchema(db) {
 }
 
 function isConstraint(error) {
-    return Boolean(error) && error.code === "SQLITE_CONSTRAINT";
+    return Boolean(error) && (error.code === "SQLITE_CONSTRAINT" || error.code === "ER_DUP_ENTRY");
 }
 
 /**
@@ -23,6 +25,8 @@ function isConstraint(error) {
  * not add it.
  */
 async function hasFormats(db) {
+    // The MariaDB schema has had the column from its first version.
+    if (db.kind === "mysql") { return true; }
     return (await db.all("PRAGMA table_info(Devices)")).some((column) => column.name === "deviceFormats");
 }
 
@@ -89,13 +93,22 @@ async function exists(db, id) {
     return Boolean(await db.get("SELECT 1 AS found FROM Devices WHERE deviceID = ?", [id]));
 }
 
-/** Ids, SEQNs, formats and data counts: the key column is never read. */
-async function listDevices(db) {
+/**
+ * Ids, SEQNs, formats, data counts and what may be shown of each key
+ * (`key`: keyStatus(), a fingerprint and the KEK's label; never the key,
+ * which is read only to compute that and then dropped).
+ */
+async function listDevices(db, kek) {
     const formats = (await hasFormats(db)) ? "d.deviceFormats" : "NULL";
-    return db.all(
-        `SELECT d.deviceID AS id, d.deviceSQN AS seqn, COUNT(x.dataID) AS rows, MAX(x.dataDate) AS lastData, ${formats} AS formats ` +
+    // `rows` is a reserved word in MariaDB: quoted in the alias; the same text works in SQLite.
+    const rows = await db.all(
+        `SELECT d.deviceID AS id, d.deviceSQN AS seqn, COUNT(x.dataID) AS \`rows\`, MAX(x.dataDate) AS lastData, ${formats} AS formats, d.deviceKey AS stored ` +
         "FROM Devices d LEFT JOIN Data x ON x.deviceID = d.deviceID " +
-        "GROUP BY d.deviceID ORDER BY d.deviceID");
+        "GROUP BY d.deviceID, d.deviceSQN, d.deviceKey" + (formats === "NULL" ? "" : ", d.deviceFormats") + " ORDER BY d.deviceID");
+    return rows.map(function (row) {
+        const { stored, ...listed } = row;
+        return Object.assign(listed, { seqn: Number(listed.seqn), rows: Number(listed.rows), key: keyStatus(stored, row.id, kek) });
+    });
 }
 
 /** Removes a device, and its Data rows with `purge`. Returns the row counts. */
@@ -118,11 +131,11 @@ async function removeDevice(db, id, purge) {
 }
 
 async function deviceKey(db, id) {
-    const row = await db.get("SELECT deviceKey AS key FROM Devices WHERE deviceID = ?", [id]);
+    const row = await db.get("SELECT deviceKey AS stored FROM Devices WHERE deviceID = ?", [id]);
     if (!row) {
         throw new CliError(`device ${id} is not in the database`);
     }
-    return row.key;
+    return row.stored;
 }
 
 /**
@@ -133,10 +146,20 @@ async function keyForDevice(values, id, wireFormat) {
     if (values.key !== undefined && values.db !== undefined) {
         throw usageError("give either --key or --db, not both");
     }
-    const key = values.db !== undefined
-        ? await withDatabase(values.db, "read", (database) => deviceKey(database, id))
-        : keyFromOptions(values);
-    return checkKeyFor(wireFormat, key);
+    if (values.db === undefined) { return checkKeyFor(wireFormat, keyFromOptions(values)); }
+    const stored = await withDatabase(values.db, "read", (database) => deviceKey(database, id));
+    if (!isWrapped(stored)) { return checkKeyFor(wireFormat, stored); }
+    // A wrapped row: the key stays wrapped here, and the core unwraps it
+    // inside each seal and open (core.js), as the backend does.
+    const kek = kekFrom(values, { warn: note });
+    if (kek === undefined) {
+        throw new CliError(`device ${id}'s key is wrapped (kw:${keyStatus(stored, id).label}): give its key-encryption key with --kek FILE or WSN_KEK_FILE`);
+    }
+    const status = keyStatus(stored, id, kek);
+    if (status.problem) {
+        throw new CliError(`device ${id}'s key does not unwrap under the KEK given (kw:${status.label}, ${status.problem})`);
+    }
+    return { stored, kek, deviceId: id };
 }
 
 module.exports = { keyForDevice, createSchema, addDevice, rotateKey, exists, listDevices, removeDevice, deviceKey };

@@ -4,7 +4,7 @@
 
 const { CliError, EXIT_FAILURE, EXIT_USAGE } = require("./errors.js");
 
-const COMMANDS = ["init", "migrate", "provision", "list", "remove", "send", "resync", "seal", "open", "encrypt", "decrypt"];
+const COMMANDS = ["init", "migrate", "provision", "list", "remove", "new-kek", "wrap-keys", "rewrap", "send", "resync", "seal", "open", "encrypt", "decrypt"];
 
 function command(name) {
     return require(`./commands/${name}.js`);
@@ -23,7 +23,12 @@ ${lines.join("\n")}
 
 Run 'wsn-crypto <command> --help' for a command's options.
 Keys: commands that need one take --key or the WSN_KEY environment variable.
-Only provision ever prints a key.
+Only provision ever prints a device key (and new-kek the KEK it makes).
+Keys at rest: with a key-encryption key (KEK) the database stores device
+keys wrapped under it; the KEK comes from a key file, --kek FILE, or the
+environment, WSN_KEK_FILE (or WSN_KEK), never from the command line.
+Databases: --db FILE (SQLite); provision, list, wrap-keys and rewrap also
+take --mysql URL or WSN_MYSQL_URL (MariaDB/MySQL).
 Exit status: 0 success, 1 failure, 2 bad arguments.`;
 }
 

@@ -72,13 +72,21 @@ function wrap(db) {
             });
         });
     }
+    const exec = (sql) => new Promise(function (resolve, reject) {
+        db.exec(sql, (error) => error ? reject(error) : resolve());
+    });
     return {
+        kind: "sqlite",
+        // SQLite locks the whole file in a write transaction: no row locks to ask for.
+        forUpdate: "",
         run: (sql, params) => call("run", sql, params),
         get: (sql, params) => call("get", sql, params),
         all: (sql, params) => call("all", sql, params),
-        exec: (sql) => new Promise(function (resolve, reject) {
-            db.exec(sql, (error) => error ? reject(error) : resolve());
-        }),
+        exec,
+        // IMMEDIATE: the write lock from the start, so no other writer slips in between the read and the writes.
+        begin: () => exec("BEGIN IMMEDIATE"),
+        commit: () => exec("COMMIT"),
+        rollback: () => exec("ROLLBACK"),
         close: () => new Promise(function (resolve, reject) {
             db.close((error) => error ? reject(error) : resolve());
         })

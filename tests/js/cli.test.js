@@ -13,7 +13,7 @@ const should = require("should");
 const backend = require("../../scripts/lib/backend.js");
 
 const CLI = path.join(backend.ROOT, "bin", "wsn-crypto.js");
-const COMMANDS = ["init", "migrate", "provision", "list", "remove", "send", "resync", "seal", "open", "encrypt", "decrypt"];
+const COMMANDS = ["init", "migrate", "provision", "list", "remove", "new-kek", "wrap-keys", "rewrap", "send", "resync", "seal", "open", "encrypt", "decrypt"];
 const HEX_KEY_128 = /^[0-9A-F]{32}$/;
 
 // Every key a test has seen: none may appear in a command's output unless
@@ -370,13 +370,14 @@ describe("wsn-crypto CLI", function () {
             const device = await provision(db, ["--id", "LISTED"]);
             const text = await cli(["list", "--db", db]);
             text.status.should.equal(0, text.stderr);
-            text.stdout.should.match(/^DEVICE +SEQN +ROWS +LAST DATA +FORMATS$/m);
-            text.stdout.should.match(/^LISTED +0 +0 +- +auth$/m);
+            text.stdout.should.match(/^DEVICE +SEQN +ROWS +LAST DATA +FORMATS +KEY$/m);
+            // No KEK configured: the key is plain, shown by its fingerprint only.
+            text.stdout.should.match(/^LISTED +0 +0 +- +auth +plain [0-9a-f]{16}$/m);
             text.stdout.should.not.containEql(device.key);
             const json = await cli(["list", "--db", db, "--json"]);
             json.status.should.equal(0, json.stderr);
             const listed = JSON.parse(json.stdout).find((d) => d.id === "LISTED");
-            listed.should.eql({ id: "LISTED", seqn: 0, rows: 0, lastData: null, formats: "auth" });
+            listed.should.eql({ id: "LISTED", seqn: 0, rows: 0, lastData: null, formats: "auth", key: { wrapped: false, fingerprint: device.fingerprint } });
 
             const missing = await cli(["list", "--db", path.join(tmp, "typo.db")]);
             missing.status.should.equal(1);
@@ -404,10 +405,10 @@ describe("wsn-crypto CLI", function () {
 
             const text = await cli(["list", "--db", db]);
             text.status.should.equal(0, text.stderr);
-            text.stdout.should.match(/^LEGACY +0 +0 +- +passphrase,raw,auth \(legacy: passphrase,raw\)$/m);
-            text.stdout.should.match(/^LEGACY2 +0 +0 +- +passphrase,auth \(legacy: passphrase\)$/m);
-            text.stdout.should.match(/^LOCKED +0 +0 +- +none \(locked out\)$/m);
-            text.stdout.should.match(/^MODERN +0 +0 +- +auth$/m);
+            text.stdout.should.match(/^LEGACY +0 +0 +- +passphrase,raw,auth \(legacy: passphrase,raw\) +plain [0-9a-f]{16}$/m);
+            text.stdout.should.match(/^LEGACY2 +0 +0 +- +passphrase,auth \(legacy: passphrase\) +plain [0-9a-f]{16}$/m);
+            text.stdout.should.match(/^LOCKED +0 +0 +- +none \(locked out\) +plain [0-9a-f]{16}$/m);
+            text.stdout.should.match(/^MODERN +0 +0 +- +auth +plain [0-9a-f]{16}$/m);
             // The machine-readable list keeps the formats as stored.
             const listed = JSON.parse((await cli(["list", "--db", db, "--json"])).stdout);
             listed.find((d) => d.id === "LEGACY").formats.should.equal("passphrase,raw,auth");
@@ -649,7 +650,7 @@ describe("wsn-crypto CLI", function () {
             device.should.containEql({ id: "AUTH", seqn: 0, formats: "auth" });
             (await backend.query(db, "SELECT deviceFormats FROM Devices WHERE deviceID = 'AUTH'")).should.eql([{ deviceFormats: "auth" }]);
             const text = await cli(["list", "--db", db]);
-            text.stdout.should.match(/^AUTH +0 +0 +- +auth$/m);
+            text.stdout.should.match(/^AUTH +0 +0 +- +auth +plain [0-9a-f]{16}$/m);
         });
 
         it("sends 20 values in the auth format: every one acknowledged with a valid tag and stored", async function () {

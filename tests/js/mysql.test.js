@@ -400,7 +400,7 @@ describe("MySQL flows on a real MariaDB", function () {
             (await dump()).should.eql(before);
         });
 
-        it("upgrades a database made with the previous schema: Challenges dropped, wsn_reset without challenge, default 'auth' for new devices only", async function () {
+        it("upgrades a database made with the previous schema: Challenges dropped, wsn_reset without challenge, default 'auth' for new devices only, deviceKey wide enough for a wrapped key", async function () {
             const old = "wsn_upgrade";
             await db.query(`CREATE DATABASE \`${old}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin`);
             try {
@@ -414,6 +414,10 @@ describe("MySQL flows on a real MariaDB", function () {
                 (await db.query("SELECT deviceFormats FROM Devices WHERE deviceID = 'NEW1'", [], old)).should.eql([{ deviceFormats: "auth" }]);
                 const parameters = await db.query("SELECT PARAMETER_NAME FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA = ? AND SPECIFIC_NAME = 'wsn_reset' ORDER BY ORDINAL_POSITION", [old]);
                 parameters.map((p) => p.PARAMETER_NAME).should.eql(["p_id", "p_seqn", "p_any"]);
+                // Room for a wrapped key (README "Keys at rest"); the key already there is unchanged.
+                (await db.query("SELECT CHARACTER_MAXIMUM_LENGTH AS n, COLLATION_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'Devices' AND COLUMN_NAME = 'deviceKey'", [old]))
+                    .map((r) => [Number(r.n), r.c]).should.eql([[255, "utf8mb4_nopad_bin"]]);
+                tables.Devices[0].deviceKey.should.equal("000102030405060708090A0B0C0D0E0F");
                 (await call("CALL wsn_reset('OLD1', 5, 0)", [], old)).should.eql({ outcome: "stored", seqn: 5, lost: 0 });
                 // And again: nothing more changes.
                 const upgraded = await dump(old);

@@ -1,10 +1,11 @@
 "use strict";
 
 const path = require("path");
-const { integer, required, parse, formatList, legacyFormats } = require("../options.js");
+const { integer, parse, formatList, legacyFormats } = require("../options.js");
 const { KEY_BITS, generateKey, generateId, checkDeviceKey, checkId } = require("../keys.js");
 const { createSchema, addDevice, rotateKey, exists } = require("../devices.js");
-const { withDatabase } = require("../sqlite.js");
+const { databaseTarget } = require("../database.js");
+const { kekLabel, kekFrom, storedKey, keyStatus, mysqlHint } = require("../keys-at-rest.js");
 const { CliError, usageError } = require("../errors.js");
 const { out, note, json } = require("../output.js");
 
@@ -27,17 +28,28 @@ function legacyWarning(id, formats) {
 
 module.exports = {
     name: "provision",
-    summary: "add a device to the SQLite database and print its new key, once",
-    usage: `Usage: wsn-crypto provision --db FILE [--id ID] [--key KEY | --bits N] [--formats LIST] [--rotate] [--json]
+    summary: "add a device to the database and print its new key, once (stored wrapped under the KEK)",
+    usage: `Usage: wsn-crypto provision (--db FILE | --mysql URL) [--kek FILE] [--id ID] [--key KEY | --bits N] [--formats LIST] [--rotate] [--json]
 
-Adds a device to the backend's SQLite database with SEQN 0 and prints its
-key. This is the only time the key is shown (list never shows keys): put it
-in the device's firmware now. Creates the database and its tables
-(flows/schema.sql) if they are missing, and upgrades an older database as
-migrate does.
+Adds a device to the backend's database with SEQN 0 and prints its key.
+This is the only time the key is shown (list never shows keys): put it in
+the device's firmware now. With a key-encryption key (KEK: --kek FILE, or
+WSN_KEK / WSN_KEK_FILE) the database stores the key wrapped under it
+(kw1:<label>:...), which only that KEK unwraps, and only for this device's
+row; without one it stores the key in plain text, as before, and says so
+(wsn-crypto new-kek makes a KEK; wrap-keys wraps the keys stored plain).
+For SQLite, creates the database and its tables (flows/schema.sql) if they
+are missing, and upgrades an older database as migrate does; a MariaDB
+database must have its schema already (flows/schema-mysql.sql).
 
 Options:
-  --db FILE     the database file the backend's flows use (required)
+  --db FILE     the SQLite database file the backend's flows use
+  --mysql URL   or the MariaDB/MySQL database of the MySQL flows:
+                mysql://USER:PASSWORD@HOST:PORT/DATABASE; better, set the
+                WSN_MYSQL_URL environment variable (keeps the password out
+                of the shell history and ps)
+  --kek FILE    the key-encryption key file (one line <label>:<64 hex>,
+                mode 0600); default: WSN_KEK, or the file WSN_KEK_FILE names
   --id ID       device id: 1 to 64 of A-Z a-z 0-9 . _ ~ -
                 (default: 6 random hex digits)
   --key KEY     the device key, 32, 48 or 64 hex digits
@@ -53,14 +65,17 @@ Options:
   --rotate      give an existing device a new key (and new --formats, if
                 given; else it keeps its formats); its SEQN stays, so
                 messages made with the old key can never be replayed
-  --json        print {"id", "key", "seqn", "formats"} as JSON
+  --json        print {"id", "key", "seqn", "formats", "wrapped", "kek",
+                "fingerprint"} as JSON (kek: the KEK's label, or null)
   -h, --help    show this help
 
 Examples:
-  wsn-crypto provision --db ~/.node-red/wsn.db --id 7F3A
+  WSN_KEK_FILE=~/.node-red/wsn.kek wsn-crypto provision --db ~/.node-red/wsn.db --id 7F3A
   wsn-crypto provision --db ~/.node-red/wsn.db --id 12FA --formats passphrase,raw,auth`,
     options: {
         db: { type: "string" },
+        mysql: { type: "string" },
+        kek: { type: "string" },
         id: { type: "string" },
         key: { type: "string" },
         bits: { type: "string" },
@@ -72,7 +87,7 @@ Examples:
 
     async run(argv) {
         const { values } = parse(this, argv);
-        const db = required(values, "db", "the database file");
+        const target = databaseTarget(values);
         if (values.key !== undefined && values.bits !== undefined) {
             throw usageError("give either --key or --bits, not both");
         }
@@ -84,10 +99,12 @@ Examples:
         // A rotation keeps the device's formats unless new ones are given.
         const formats = given !== undefined || values.rotate ? given : DEFAULT_FORMATS;
         let id = values.id !== undefined ? checkId(values.id) : undefined;
+        const kek = kekFrom(values, { warn: note });
 
-        const state = await withDatabase(db, "create", async function (database) {
-            await createSchema(database);
-            if (values.rotate) { return rotateKey(database, id, key, formats); }
+        const state = await target.open("create", async function (database) {
+            // The MariaDB schema has procedures (DELIMITER): flows/schema-mysql.sql, run by its client.
+            if (target.kind === "sqlite") { await createSchema(database); }
+            if (values.rotate) { return rotateKey(database, id, storedKey(key, id, kek), formats); }
             if (id === undefined) {
                 for (let attempt = 0; attempt < GENERATED_ID_ATTEMPTS && id === undefined; attempt++) {
                     const candidate = generateId();
@@ -95,20 +112,29 @@ Examples:
                 }
                 if (id === undefined) { throw new CliError("no free device id found; give one with --id"); }
             }
-            return addDevice(database, id, key, formats);
-        });
+            // The wrapping binds the key to its row's id: wrapped once the id is known.
+            return addDevice(database, id, storedKey(key, id, kek), formats);
+        }).catch((error) => { throw mysqlHint(error); });
         const { seqn } = state;
+        const { fingerprint } = keyStatus(key, id);
 
         if (values.json) {
-            json({ id, key, seqn, formats: state.formats });
+            json({ id, key, seqn, formats: state.formats, wrapped: kek !== undefined, kek: kek === undefined ? null : kekLabel(kek), fingerprint });
         } else {
             out(`device ${id}`);
             out(`key    ${key}`);
         }
         const warning = given !== undefined && legacyWarning(id, given);
         if (warning) { note(warning); }
+        if (kek === undefined) {
+            // A fact, not a "warning:" line (those say what a device's formats cost): plain keys stay supported.
+            note(`wsn-crypto provision: the key of device ${id} is stored in plain text: no key-encryption key is configured ` +
+                "(--kek FILE or WSN_KEK_FILE; wsn-crypto new-kek makes one, wrap-keys wraps the keys already stored)");
+        }
         const allowed = state.formats === null ? "" : `, formats ${state.formats}`;
-        note(`${values.rotate ? "new key for" : "provisioned"} device ${id} in ${path.resolve(db)}, SEQN ${seqn}${allowed}; ` +
+        const where = target.kind === "sqlite" ? path.resolve(target.where) : target.where;
+        const stored = kek === undefined ? "" : `, key wrapped under KEK ${kekLabel(kek)} (fingerprint ${fingerprint})`;
+        note(`${values.rotate ? "new key for" : "provisioned"} device ${id} in ${where}, SEQN ${seqn}${allowed}${stored}; ` +
             "the key is shown only this once: store it on the device now.");
         return 0;
     }

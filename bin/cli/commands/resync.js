@@ -34,6 +34,8 @@ Options:
   --key KEY          the device key (hex for auth); or set the WSN_KEY
                      environment variable
   --db FILE          read the key from the backend's database instead
+  --kek FILE         the key-encryption key file, for a wrapped key in --db
+                     (default: WSN_KEK or the file WSN_KEK_FILE names)
   --seqn N           the SEQN to set (required)
   --format F         auth (default) or passphrase; raw is always refused
   --timeout MS       give up on a request after MS milliseconds (default 10000)
@@ -48,6 +50,7 @@ Examples:
         id: { type: "string" },
         key: { type: "string" },
         db: { type: "string" },
+        kek: { type: "string" },
         seqn: { type: "string" },
         format: { type: "string" },
         timeout: { type: "string" },

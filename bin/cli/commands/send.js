@@ -52,6 +52,8 @@ Options:
   --id ID            the device id (required)
   --key KEY          the device key; or set the WSN_KEY environment variable
   --db FILE          read the key from the backend's database instead
+  --kek FILE         the key-encryption key file, for a wrapped key in --db
+                     (default: WSN_KEK or the file WSN_KEK_FILE names)
   --format F         auth (default): body {"auth"}, the authenticated
                      format (needs a hex key);
                      passphrase: body {"msg":"U2FsdGVkX1..."} (legacy);
@@ -89,6 +91,7 @@ Examples:
         id: { type: "string" },
         key: { type: "string" },
         db: { type: "string" },
+        kek: { type: "string" },
         format: { type: "string" },
         count: { type: "string" },
         value: { type: "string", multiple: true },
