@@ -23,7 +23,9 @@ const BUILDS = [
     { name: "BearSSL under ASan and UBSan", define: "WSN_BACKEND_BEARSSL", lib: "bearssl",
         flags: ["-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"] }
 ];
-const GROUPS = ["vectors", "refused", "conversation", "counter", "codec"];
+const GROUPS = ["vectors", "refused", "conversation", "counter", "codec", "names"];
+// The backend's error codes: what a refusal carries in its "error" member.
+const BACKEND_CODES = [...fs.readFileSync(path.join(ROOT, "src", "error.rs"), "utf8").matchAll(/=> "([a-z0-9_]+)",?$/gm)].map((m) => m[1]);
 
 /** The vectors as the C++ test reads them: one line each, text fields in hex. */
 function vectorLines() {
@@ -82,6 +84,16 @@ describe("device library on the host (g++, BearSSL and mbedTLS)", function () {
                     count.should.be.above(0);
                 });
             }
+            it("names every status apart from the backend's error codes", function () {
+                const result = spawnSync(binary, ["names"], { encoding: "utf8" });
+                const names = [...result.stdout.matchAll(/^ok - status (-?\d+) is (\w+)$/gm)].map((m) => m[2]);
+                names.length.should.equal(14, result.stdout);
+                BACKEND_CODES.should.containEql("bad_format");
+                BACKEND_CODES.length.should.be.above(15);
+                // "rng" is the same failure on both sides (no random bytes), so it may share its name.
+                names.filter((name) => name !== "rng" && BACKEND_CODES.includes(name)).should.eql([]);
+                names.should.containDeep(["not_sealed", "unexpected_reply", "seqn_mismatch"]);
+            });
         });
     }
 });

@@ -17,6 +17,7 @@ const fs = require("fs");
 const os = require("os");
 const path = require("path");
 const crypto = require("crypto");
+const { execFileSync } = require("child_process");
 const should = require("should");
 
 const wasm = require("../../pkg/wsn_crypto.js");
@@ -49,11 +50,13 @@ function storedRecord(file, offset = 0) {
 
 /** What one wake printed, read line by line (the sketch's printf formats). */
 function parseWake(lines) {
-    const wake = { exchanges: [], held: null, outcome: null };
+    const wake = { exchanges: [], answers: [], held: null, outcome: null };
     for (const line of lines) {
         let m;
         if ((m = /^(\/\S+): HTTP (-?\d+), (\w+)$/.exec(line))) {
             wake.exchanges.push({ path: m[1], http: Number(m[2]), status: m[3] });
+        } else if ((m = /^answer: (.*)$/.exec(line))) {
+            wake.answers.push(m[1]);
         } else if ((m = /^backend holds SEQN (\d+)$/.exec(line))) {
             wake.held = Number(m[1]);
         } else if ((m = /^SEQN (\d+) stored, lost (\d+)$/.exec(line))) {
@@ -76,9 +79,9 @@ function parseWake(lines) {
  * SEQN 0), `boardName`'s example sketch built for it to post to `url`, and
  * its board's memories in `dir` (absent: a new board).
  */
-async function newBoardDevice(boardName, { db, url, dir }) {
+async function newBoardDevice(boardName, { db, url, dir, buildOptions }) {
     const dev = await provision(db, { id: "ESP", key: crypto.randomBytes(16).toString("hex"), seqn: 0, formats: "auth" });
-    const sketch = await sketchHost.build({ url, id: dev.id, key: dev.key }, { board: boardName });
+    const sketch = await sketchHost.build({ url, id: dev.id, key: dev.key }, Object.assign({ board: boardName }, buildOptions && buildOptions(dev)));
     const boardDir = fs.mkdtempSync(path.join(dir, `board-${dev.id}-`));
     const board = {
         id: dev.id,
@@ -151,7 +154,7 @@ function describeSketch(boardName) {
         let server;
         let proxy;
         let proxyUrl;
-        const newDevice = () => newBoardDevice(boardName, { db, url: proxyUrl, dir });
+        const newDevice = (buildOptions) => newBoardDevice(boardName, { db, url: proxyUrl, dir, buildOptions });
 
         before(async function () {
             // A sketch that does not compile for this board fails here, once,
@@ -197,7 +200,7 @@ function describeSketch(boardName) {
             wasm.open(sent[1].body, board.key, { deviceId: board.id }).should.eql({ format: "auth", kind: "data", seqn: 1, message: { data: { value: 321 } } });
             // RTC memory holds the last SEQN used, flash the reservation above
             // it. On the ESP32 the RTC file is the RTC_DATA_ATTR section
-            // itself: WsnStores.h's one record and nothing else, so the
+            // itself: WsnStores.cpp's one record and nothing else, so the
             // counter crossed the sleep in the variable the library marked.
             [board.rtc(), board.reservation()].should.eql([1, 1 + STEP - 1]);
             fs.statSync(board.rtcFile).size.should.equal(board.hardware.rtcBytes);
@@ -286,13 +289,24 @@ function describeSketch(boardName) {
             board.restoreMemories(saved);
             const wake = await board.wake(999);
             // Below the stored SEQN: "stale" ("replay" is for the SEQN stored).
-            wake.lines.should.eql([`${board.dataPath}: HTTP 409, refused`, "SEQN 3 refused (stale), backend holds 5", "sleeping"]);
-            (await board.state()).should.eql(held);
+            // The sealed refusal moved the counter above what the backend
+            // holds, and the sketch sends the reading again as a new message
+            // (the README's "what to do with each answer").
+            wake.lines.should.eql([
+                `${board.dataPath}: HTTP 409, refused`,
+                "SEQN 3 refused (stale), backend holds 5",
+                `${board.dataPath}: HTTP 200, ok`,
+                "SEQN 6 stored, lost 0",
+                "sleeping"
+            ]);
+            (await board.state()).should.eql({ seqn: 6, rows: held.rows.concat([row(6, 999)]) });
+            // Both posts were the device's own: the refused one, then the new message under SEQN 6.
+            const posts = proxy.to(board.dataPath).slice(-2).map((r) => wasm.open(r.body, board.key, { deviceId: board.id }));
+            posts.map((p) => [p.seqn, p.message.data.value]).should.eql([[3, 999], [6, 999]]);
 
-            // The sealed refusal moved the counter above what the backend holds.
-            board.rtc().should.equal(5);
-            (await board.wake(6)).outcome.should.eql({ seqn: 6, stored: true, lost: 0 });
-            (await board.state()).rows.map((r) => [r.dataSEQN, r.dataValue]).should.eql([[1, 1], [2, 2], [3, 30], [4, 40], [5, 50], [6, 6]]);
+            board.rtc().should.equal(6);
+            (await board.wake(7)).outcome.should.eql({ seqn: 7, stored: true, lost: 0 });
+            (await board.state()).rows.map((r) => [r.dataSEQN, r.dataValue]).should.eql([[1, 1], [2, 2], [3, 30], [4, 40], [5, 50], [6, 999], [7, 7]]);
         });
 
         it("an outsider's forged refusals are not authentic to the device: its counter does not jump, the database does not change", async function () {
@@ -337,6 +351,41 @@ function describeSketch(boardName) {
             (await board.state()).should.eql({ seqn: 4, rows: [row(1, 1), row(3, 3, 1), row(4, 4)] });
         });
 
+        it("an answer without a sealed part (an unknown device's 404): not_sealed, its body printed, nothing sent as data", async function () {
+            // Built for an id the database does not hold.
+            const id = `U${crypto.randomBytes(3).toString("hex").toUpperCase()}`;
+            const sketch = await sketchHost.build({ url: proxyUrl, id, key: crypto.randomBytes(16).toString("hex") }, { board: boardName });
+            const boardDir = fs.mkdtempSync(path.join(dir, `board-${id}-`));
+            const run = await sketch.run({ rtcFile: path.join(boardDir, "rtc.bin"), eepromFile: path.join(boardDir, "eeprom.bin"), reading: 5 });
+            should(run.status).equal(0, run.stderr);
+            const answered = proxy.to(`/wsn/${id}`);
+            answered.length.should.equal(2, "the query and its one retry");
+            const plain = answered[0].backend.body;
+            JSON.parse(plain).should.eql({ error: "unknown_device" });
+            run.lines.should.eql([
+                `/wsn/${id}: HTTP 404, not_sealed`,
+                `answer: ${plain}`,
+                `/wsn/${id}: HTTP 404, not_sealed`,
+                `answer: ${plain}`,
+                "sleeping"
+            ]);
+            parseWake(run.lines).answers.should.eql([plain, plain]);
+            proxy.to(`/data/${id}`).length.should.equal(0);
+        });
+
+        it("secrets.example.h as secrets.h, the values given as -D flags (PlatformIO's build_flags): the flags win", async function () {
+            const example = path.join(path.dirname(sketchHost.BOARDS[boardName].sketch), "secrets.example.h");
+            const text = fs.readFileSync(example, "utf8");
+            // Every value of the example gives way to a definition made before it.
+            for (const name of ["WIFI_SSID", "WIFI_PASSWORD", "WSN_URL", "WSN_ID", "WSN_KEY"]) {
+                text.should.match(new RegExp(`#ifndef ${name}\n#define ${name} [^\n]*\n#endif`));
+            }
+            const board = await newDevice((dev) => ({ secretsFile: example, defines: { url: proxyUrl, id: dev.id, key: dev.key } }));
+            const wake = await board.wake(77);
+            wake.outcome.should.eql({ seqn: 1, stored: true, lost: 0 });
+            (await board.state()).should.eql({ seqn: 1, rows: [row(1, 77)] });
+        });
+
         it("a tampered ack is rejected; the retry of the same body gets the backend's sealed replay refusal; nothing stored twice", async function () {
             const board = await newDevice();
             await firstBoot(board, 1);
@@ -367,3 +416,37 @@ function describeSketch(boardName) {
 
 describeSketch("esp8266");
 describeSketch("esp32");
+
+describe("WsnStores.h in two files of one ESP32 sketch, beside a variable of the sketch's in RTC memory", function () {
+    this.timeout(120000);
+    const SKETCH_DIR = path.join(__dirname, "..", "device", "sketches", "TwoFiles");
+    let dir;
+
+    before(function () { dir = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-two-files-")); });
+    after(function () { if (dir) { fs.rmSync(dir, { recursive: true, force: true }); } });
+
+    it("builds, and both files' WsnRtcStore are the one record, kept across deep sleep", async function () {
+        const sketch = await sketchHost.build({ url: "http://127.0.0.1:9", id: "0000", key: "00".repeat(16) },
+            { board: "esp32", sketch: path.join(SKETCH_DIR, "TwoFiles.ino"), sources: [path.join(SKETCH_DIR, "other.cpp")] });
+        const memories = { rtcFile: path.join(dir, "rtc.bin"), eepromFile: path.join(dir, "eeprom.bin") };
+        const lines = [];
+        for (let i = 0; i < 2; i++) {
+            const run = await sketch.run(memories);
+            should(run.status).equal(0, run.stderr);
+            lines.push(...run.lines);
+        }
+        lines.should.eql([
+            "wake 0, before save: other.cpp loads no_seqn 0",
+            "wake 0, after save: other.cpp loads ok 1000",
+            "sleeping",
+            "wake 1, before save: other.cpp loads ok 1000",
+            "wake 1, after save: other.cpp loads ok 1001",
+            "sleeping"
+        ]);
+        // RTC memory holds two variables: the one 16-byte record and the sketch's counter.
+        const inRtc = execFileSync("objdump", ["-t", sketch.program], { encoding: "utf8" }).split("\n")
+            .filter((line) => /\sO\s+wsn_shim_rtc_data\s/.test(line) && !/__/.test(line))
+            .map((line) => line.trim().split(/\s+/)).map((f) => [f[f.length - 1], parseInt(f[f.length - 2], 16)]).sort();
+        inRtc.should.eql([["wakes", 4], ["wsnRtcRecord", 16]]);
+    });
+});

@@ -14,3 +14,10 @@ wl_status_t ESP8266WiFiClass::begin(const char* ssid, const char* passphrase) {
   status_ = (mode_ == WIFI_STA || mode_ == WIFI_AP_STA) && ssid != nullptr && ssid[0] != '\0' ? WL_CONNECTED : WL_CONNECT_FAILED;
   return status_;
 }
+
+bool ESP8266WiFiClass::disconnect(bool wifioff) {
+  bool was = status_ == WL_CONNECTED;
+  status_ = WL_DISCONNECTED;
+  if (wifioff) { mode_ = WIFI_OFF; }
+  return was;
+}

@@ -30,10 +30,15 @@ class ESP8266WiFiClass {
   /// Joins the network: WL_CONNECTED, or WL_CONNECT_FAILED outside station mode.
   wl_status_t begin(const char* ssid, const char* passphrase = nullptr);
   wl_status_t status() { return status_; }
+  /// ESP8266WiFiGeneric: whether begin() and disconnect() write the station's settings to flash.
+  void persistent(bool persistent) { persistent_ = persistent; }
+  /// ESP8266WiFiSTA: leaves the network; `wifioff` also turns the station off.
+  bool disconnect(bool wifioff = false);
 
  private:
   WiFiMode_t mode_ = WIFI_OFF;
   wl_status_t status_ = WL_DISCONNECTED;
+  bool persistent_ = true;
 };
 extern ESP8266WiFiClass WiFi;
 

@@ -6,6 +6,7 @@ WiFiClass WiFi;
 namespace {
 wifi_mode_t currentMode = WIFI_MODE_NULL;
 wl_status_t currentStatus = WL_DISCONNECTED;
+bool persistentSettings = true;
 }  // namespace
 
 bool WiFiClass::mode(wifi_mode_t mode) {
@@ -29,3 +30,13 @@ wl_status_t WiFiClass::begin(const char* ssid, const char* passphrase, int32_t c
 }
 
 wl_status_t WiFiClass::status() { return currentStatus; }
+
+void WiFiClass::persistent(bool persistent) { persistentSettings = persistent; }
+
+bool WiFiClass::disconnect(bool wifioff, bool eraseap) {
+  (void)eraseap;
+  bool was = currentStatus == WL_CONNECTED;
+  currentStatus = WL_DISCONNECTED;
+  if (wifioff) { currentMode = WIFI_MODE_NULL; }
+  return was;
+}

@@ -41,6 +41,11 @@ class WiFiClass {
   wl_status_t begin(const char* ssid, const char* passphrase = nullptr, int32_t channel = 0, const uint8_t* bssid = nullptr,
                     bool connect = true);
   static wl_status_t status();
+  /// WiFiGeneric: whether the station's settings go to NVS.
+  static void persistent(bool persistent);
+  /// WiFiSTA: leaves the network; `wifioff` also turns the radio off,
+  /// `eraseap` clears the settings kept in NVS.
+  static bool disconnect(bool wifioff = false, bool eraseap = false);
 };
 extern WiFiClass WiFi;
 

@@ -36,7 +36,7 @@ const COMMON_SHIM = ["Arduino.cpp", "EEPROM.cpp", "WiFiClient.cpp", "shim_http_c
 // and its library, the shim's board files, the example sketch, and the
 // size of what the board's RTC file holds (ESP8266: all 512 bytes of RTC
 // user memory; ESP32: its RTC_DATA_ATTR variables, which in the example
-// are WsnStores.h's one 16-byte record).
+// are the one 16-byte record WsnStores.cpp defines for WsnStores.h).
 const BOARDS = {
     esp8266: {
         name: "ESP8266",
@@ -175,19 +175,31 @@ function runProgram(program, options) {
     });
 }
 
+/** -D flags that define `secrets` as the compiler's command line (PlatformIO's build_flags) would. */
+function secretsDefines(secrets) {
+    const names = { ssid: "WIFI_SSID", password: "WIFI_PASSWORD", url: "WSN_URL", id: "WSN_ID", key: "WSN_KEY" };
+    return Object.entries(names).filter(([field]) => secrets[field] !== undefined).map(([field, name]) => `-D${name}=${cString(secrets[field])}`);
+}
+
 /**
  * Builds a sketch for `secrets` {url, id, key, ssid?, password?}. `options`:
  * {board: "esp8266" (the default) or "esp32", sketch: an .ino (the board's
- * example by default)}; a string is taken as the sketch. The same build is
- * made once per process. Resolves { program, board, run(options) }. A
- * compile error rejects with the compiler's output.
+ * example by default), secretsFile: a file to use as secrets.h, unchanged
+ * (default: one made from `secrets`), defines: secrets given as -D flags
+ * instead ({url, id, ...}, as PlatformIO's build_flags give them), sources:
+ * more .cpp files of the sketch}; a string is taken as the sketch. The same
+ * build is made once per process. Resolves { program, board, run(options) }.
+ * A compile error rejects with the compiler's output.
  */
 function build(secrets, options) {
     const opts = typeof options === "string" ? { sketch: options } : (options || {});
     const boardName = opts.board || "esp8266";
     const board = boardOf(boardName);
     const ino = path.resolve(opts.sketch || board.sketch);
-    const key = JSON.stringify([boardName, ino, secrets.url, secrets.id, secrets.key, secrets.ssid, secrets.password]);
+    const secretsFile = opts.secretsFile ? path.resolve(opts.secretsFile) : null;
+    const defines = opts.defines ? secretsDefines(opts.defines) : [];
+    const sources = (opts.sources || []).map((f) => path.resolve(f));
+    const key = JSON.stringify([boardName, ino, secrets.url, secrets.id, secrets.key, secrets.ssid, secrets.password, secretsFile, defines, sources]);
     if (!builds.has(key)) {
         builds.set(key, (async function () {
             const objectFiles = await buildObjects(boardName);
@@ -197,11 +209,11 @@ function build(secrets, options) {
             // secrets.h, so that a secrets.h someone left beside the .ino is
             // not the one included. As the Arduino builder does, Arduino.h
             // comes first; #line keeps compiler messages on the .ino.
-            fs.writeFileSync(path.join(dir, "secrets.h"), secretsHeader(secrets));
+            fs.writeFileSync(path.join(dir, "secrets.h"), secretsFile ? fs.readFileSync(secretsFile) : secretsHeader(secrets));
             const source = path.join(dir, `${path.basename(ino, ".ino")}.ino.cpp`);
             fs.writeFileSync(source, `#include <Arduino.h>\n#line 1 ${cString(ino)}\n${fs.readFileSync(ino, "utf8")}`);
             const program = path.join(dir, "sketch");
-            await compile(flagsFor(board).concat([source].concat(objectFiles, board.libs, ["-o", program])));
+            await compile(flagsFor(board).concat(defines, [source], sources, objectFiles, board.libs, ["-o", program]));
             return { program, board, run: (runOptions) => runProgram(program, runOptions) };
         })());
         // A failed build is not cached: the next call shows the error again.

@@ -46,7 +46,7 @@ int WsnCounter::commit(uint64_t last) {
 
 int WsnCounter::take(uint64_t* seqn) {
   if (!known_) { return WSN_ERR_NO_SEQN; }
-  if (next_ > WSN_MAX_SEQN) { return WSN_ERR_SEQN; }
+  if (next_ > WSN_MAX_SEQN) { return WSN_ERR_SEQN_MISMATCH; }
   uint64_t candidate = next_;
   int rc = commit(candidate);
   if (rc != WSN_OK) { return rc; }
@@ -55,7 +55,7 @@ int WsnCounter::take(uint64_t* seqn) {
 }
 
 int WsnCounter::adopt(uint64_t stored) {
-  if (stored > WSN_MAX_SEQN) { return WSN_ERR_SEQN; }
+  if (stored > WSN_MAX_SEQN) { return WSN_ERR_SEQN_MISMATCH; }
   if (known_ && stored < next_) { return WSN_OK; }  // never down
   return commit(stored);
 }

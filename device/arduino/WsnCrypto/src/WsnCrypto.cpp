@@ -50,10 +50,10 @@ const char* wsnStatusName(int status) {
     case WSN_ERR_RNG: return "rng";
     case WSN_ERR_CRYPTO: return "crypto";
     case WSN_ERR_NO_REQUEST: return "no_request";
-    case WSN_ERR_FORMAT: return "bad_format";
+    case WSN_ERR_NOT_SEALED: return "not_sealed";
     case WSN_ERR_NOT_AUTHENTIC: return "not_authentic";
-    case WSN_ERR_WRONG_KIND: return "wrong_kind";
-    case WSN_ERR_SEQN: return "bad_seqn";
+    case WSN_ERR_UNEXPECTED_REPLY: return "unexpected_reply";
+    case WSN_ERR_SEQN_MISMATCH: return "seqn_mismatch";
     case WSN_ERR_NO_SEQN: return "no_seqn";
     case WSN_ERR_STORE: return "store";
     case WSN_ERR_NOT_READY: return "not_ready";
@@ -120,7 +120,7 @@ int WsnDevice::reset(uint64_t seqn, char* body, size_t size, size_t* length) {
   if (body == nullptr) { return WSN_ERR_ARGUMENT; }
   if (size < WSN_CONTROL_BODY_SIZE) { return WSN_ERR_BUFFER; }
   if (counter_ == nullptr) { return WSN_ERR_NO_SEQN; }
-  if (seqn > WSN_MAX_SEQN || (counter_->known() && seqn < counter_->next())) { return WSN_ERR_SEQN; }
+  if (seqn > WSN_MAX_SEQN || (counter_->known() && seqn < counter_->next())) { return WSN_ERR_SEQN_MISMATCH; }
   // The reset's SEQN counts as used from here: the counter never goes back under it.
   int rc = counter_->adopt(seqn);
   if (rc != WSN_OK) { return rc; }
@@ -153,8 +153,8 @@ int WsnDevice::reply(char* text, size_t length, WsnReply* out) {
   if (rc != WSN_OK) { return rc; }
 
   // Authentic from here: the backend made it, for this request.
-  if (!answers(opened.kind, pendingKind_)) { return WSN_ERR_WRONG_KIND; }
-  if (opened.seqn > WSN_MAX_SEQN || (opened.kind == 'A' && opened.seqn != pendingSeqn_)) { return WSN_ERR_SEQN; }
+  if (!answers(opened.kind, pendingKind_)) { return WSN_ERR_UNEXPECTED_REPLY; }
+  if (opened.seqn > WSN_MAX_SEQN || (opened.kind == 'A' && opened.seqn != pendingSeqn_)) { return WSN_ERR_SEQN_MISMATCH; }
   WsnReply reply;
   memset(&reply, 0, sizeof reply);
   reply.kind = static_cast<char>(opened.kind);
@@ -163,10 +163,10 @@ int WsnDevice::reply(char* text, size_t length, WsnReply* out) {
   size_t valueLength;
   if (opened.kind == 'A' && pendingKind_ == 'D' && wsnJsonMember(opened.json, opened.jsonLength, "lost", &value, &valueLength) == 'n' &&
       !wsnParseSeqn(value, valueLength, &reply.lost)) {
-    return WSN_ERR_FORMAT;
+    return WSN_ERR_UNEXPECTED_REPLY;
   }
   if (opened.kind == 'X') {
-    if (wsnJsonMember(opened.json, opened.jsonLength, "error", &value, &valueLength) != 's') { return WSN_ERR_FORMAT; }
+    if (wsnJsonMember(opened.json, opened.jsonLength, "error", &value, &valueLength) != 's') { return WSN_ERR_UNEXPECTED_REPLY; }
     if (valueLength >= sizeof reply.error) { valueLength = sizeof reply.error - 1; }
     memcpy(reply.error, value, valueLength);
   }

@@ -35,16 +35,24 @@ enum WsnStatus {
   WSN_ERR_CRYPTO = -4,
   /// reply() without a request waiting for its answer.
   WSN_ERR_NO_REQUEST = -5,
-  /// The reply is not {"auth":"<base64>"} of a version 2 message.
-  WSN_ERR_FORMAT = -6,
-  /// The reply's tag is wrong: forged, tampered with, made for another
-  /// request or another device. Nothing changed on the device.
+  /// "not_sealed": the answer is not a sealed reply, {"auth":"<base64>"} of
+  /// a version 2 message: a plain {"error":...} (unknown device, wrong key,
+  /// too large), an HTML error page, a cut-off body. Its HTTP status and
+  /// body say what went wrong. (Not the backend's bad_format, which is about
+  /// a request.)
+  WSN_ERR_NOT_SEALED = -6,
+  /// "not_authentic": the reply's tag is wrong: forged, tampered with, made
+  /// for another request or another device. Nothing changed on the device.
   WSN_ERR_NOT_AUTHENTIC = -7,
-  /// An authentic reply of a kind that does not answer this request.
-  WSN_ERR_WRONG_KIND = -8,
-  /// An ack for another SEQN, a SEQN above 2^53 - 1, or a reset not above
-  /// the counter.
-  WSN_ERR_SEQN = -9,
+  /// "unexpected_reply": an authentic reply that is no answer to this
+  /// request: a kind that does not answer it (an ack to a query), or a
+  /// content the format does not allow (bad padding, a malformed "lost" or
+  /// "error"). A backend bug; nothing changed on the device.
+  WSN_ERR_UNEXPECTED_REPLY = -8,
+  /// "seqn_mismatch": a SEQN that does not fit: an ack naming another SEQN
+  /// than the one sent, a SEQN above 2^53 - 1 (also: the counter is spent),
+  /// or a reset not above the counter. (Not the backend's bad_seqn.)
+  WSN_ERR_SEQN_MISMATCH = -9,
   /// The counter knows no SEQN yet: send a query first.
   WSN_ERR_NO_SEQN = -10,
   /// A counter store failed to save; the SEQN was not used.
@@ -53,7 +61,9 @@ enum WsnStatus {
   WSN_ERR_NOT_READY = -12,
 };
 
-/// The short name of a status ("ok", "refused", "not_authentic", ...).
+/// The short name of a status ("ok", "refused", "not_authentic", ...), as
+/// in the comments above. None is one of the backend's error codes, which
+/// a refusal carries in WsnReply::error.
 const char* wsnStatusName(int status);
 
 /// The largest SEQN the format carries, 2^53 - 1.
@@ -140,7 +150,8 @@ struct WsnReply {
   uint64_t seqn;
   /// A to data: messages missing before this one, as the backend counted.
   uint64_t lost;
-  /// X: the backend's code, e.g. "replay", "stale", "bad_format".
+  /// X: the backend's code, e.g. "replay", "stale", "bad_format" (the
+  /// backend's words for the request; wsnStatusName's are the device's).
   char error[24];
 };
 

@@ -1,8 +1,10 @@
 // Counter stores for ESP8266 and ESP32 sketches: RTC memory (survives deep
 // sleep, lost on power loss) and EEPROM (the cores' flash emulation: survives
 // power loss, wears, so WsnCounter writes it only every `step` messages).
-// Header-only and Arduino-only: include it from the sketch, after the board's
-// headers. The protocol code (WsnCrypto.h) never includes it.
+// Arduino-only: include it from the sketch (from any number of its files),
+// after the board's headers. The protocol code (WsnCrypto.h) never includes
+// it. All of it is in headers (this one, wsn_stored_record.h) but the
+// ESP32's RTC record, which is defined once, in WsnStores.cpp.
 #ifndef WSN_STORES_H
 #define WSN_STORES_H
 
@@ -11,34 +13,7 @@
 #include <string.h>
 
 #include "WsnCrypto.h"
-
-// One saved value as 16 bytes: a magic number, the value, and a check that
-// tells a saved record from the noise RTC memory holds after power-on.
-struct WsnStoredRecord {
-  uint32_t magic;
-  uint32_t low;
-  uint32_t high;
-  uint32_t check;
-
-  static uint32_t mix(uint32_t magic, uint32_t low, uint32_t high) {
-    uint32_t h = 2166136261u;  // FNV-1a over the three words
-    const uint32_t words[3] = {magic, low, high};
-    for (uint32_t w : words) {
-      for (int i = 0; i < 4; i++) { h = (h ^ ((w >> (8 * i)) & 0xFFu)) * 16777619u; }
-    }
-    return h;
-  }
-  static WsnStoredRecord of(uint64_t value) {
-    WsnStoredRecord r;
-    r.magic = 0x57534E32u;  // "WSN2"
-    r.low = (uint32_t)value;
-    r.high = (uint32_t)(value >> 32);
-    r.check = mix(r.magic, r.low, r.high);
-    return r;
-  }
-  bool valid() const { return magic == 0x57534E32u && check == mix(magic, low, high); }
-  uint64_t value() const { return ((uint64_t)high << 32) | low; }
-};
+#include "wsn_stored_record.h"
 
 #if defined(ARDUINO_ARCH_ESP8266)
 /// RTC user memory at `block` (4-byte blocks; 4 are used, so 32..124). Blocks
@@ -48,7 +23,7 @@ class WsnRtcStore : public WsnCounterStore {
  public:
   explicit WsnRtcStore(uint32_t block = 32) : block_(block) {}
   int load(uint64_t* value) override {
-    WsnStoredRecord r;
+    WsnStoredRecord r = {};
     if (!ESP.rtcUserMemoryRead(block_, reinterpret_cast<uint32_t*>(&r), sizeof r) || !r.valid()) { return WSN_ERR_NO_SEQN; }
     *value = r.value();
     return WSN_OK;
@@ -60,10 +35,16 @@ class WsnRtcStore : public WsnCounterStore {
  private:
   uint32_t block_;
 };
-#elif defined(ESP32)
-// The ESP32 keeps RTC slow memory across deep sleep for variables so marked.
-RTC_DATA_ATTR static WsnStoredRecord wsnRtcRecord;
-/// A record in RTC slow memory.
+#elif defined(ARDUINO_ARCH_ESP32) || defined(ESP32)
+// The ESP32 keeps RTC slow memory across deep sleep for variables marked
+// RTC_DATA_ATTR. The record is defined once, in WsnStores.cpp. Here, a
+// `static` one would be one record per file that includes this header; a
+// C++17 `inline` variable (which the ESP32 core 2.x, gnu++11, lacks) or a
+// function's static would be COMDAT data, which GCC refuses to put in one
+// section with a sketch's own RTC_DATA_ATTR variable wherever RTC_DATA_ATTR
+// names a single section ("section type conflict").
+extern WsnStoredRecord wsnRtcRecord;
+/// The record in RTC slow memory (one per program: every WsnRtcStore shares it).
 class WsnRtcStore : public WsnCounterStore {
  public:
   int load(uint64_t* value) override {
@@ -84,7 +65,7 @@ class WsnEepromStore : public WsnCounterStore {
  public:
   explicit WsnEepromStore(int address = 0) : address_(address) {}
   int load(uint64_t* value) override {
-    WsnStoredRecord r;
+    WsnStoredRecord r = {};
     EEPROM.get(address_, r);
     if (!r.valid()) { return WSN_ERR_NO_SEQN; }
     *value = r.value();

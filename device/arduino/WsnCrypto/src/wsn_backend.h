@@ -11,7 +11,7 @@
 #if !defined(WSN_BACKEND_BEARSSL) && !defined(WSN_BACKEND_MBEDTLS)
 #if defined(ARDUINO_ARCH_ESP8266)
 #define WSN_BACKEND_BEARSSL 1
-#elif defined(ESP32)
+#elif defined(ARDUINO_ARCH_ESP32) || defined(ESP32)
 #define WSN_BACKEND_MBEDTLS 1
 #else
 #error "WsnCrypto: define WSN_BACKEND_BEARSSL or WSN_BACKEND_MBEDTLS for this platform"

@@ -64,7 +64,7 @@ int wsnDeriveKeys(const char* keyHex, WsnKeys* keys) {
 
 int wsnSealMessage(const WsnKeys* keys, WsnId id, uint8_t kind, uint64_t seqn, const uint8_t* bound, const uint8_t iv[16],
                    WsnPlain plain, char* body, size_t size, size_t* length, uint8_t tag[16]) {
-  if (id.length == 0 || seqn > WSN_MAX_SEQN) { return seqn > WSN_MAX_SEQN ? WSN_ERR_SEQN : WSN_ERR_ARGUMENT; }
+  if (id.length == 0 || seqn > WSN_MAX_SEQN) { return seqn > WSN_MAX_SEQN ? WSN_ERR_SEQN_MISMATCH : WSN_ERR_ARGUMENT; }
   size_t plainSize = plainLength(plain);
   size_t cipher = cipherLength(plainSize);
   size_t message = kHeader + kBlock + cipher + WSN_TAG_LEN;
@@ -107,14 +107,14 @@ int wsnSealMessage(const WsnKeys* keys, WsnId id, uint8_t kind, uint64_t seqn, c
 int wsnOpenMessage(const WsnKeys* keys, WsnId id, const uint8_t* bound, char* text, size_t length, WsnOpened* out) {
   const char* auth;
   size_t authLength;
-  if (wsnJsonMember(text, length, "auth", &auth, &authLength) != 's') { return WSN_ERR_FORMAT; }
+  if (wsnJsonMember(text, length, "auth", &auth, &authLength) != 's') { return WSN_ERR_NOT_SEALED; }
   // Decoded over the text itself: base64 is longer than what it encodes,
   // and the member starts after `{"auth":"`, ahead of what is written.
   uint8_t* m = reinterpret_cast<uint8_t*>(text);
   long decoded = wsnBase64Decode(auth, authLength, m);
-  if (decoded < 0) { return WSN_ERR_FORMAT; }
+  if (decoded < 0) { return WSN_ERR_NOT_SEALED; }
   size_t size = static_cast<size_t>(decoded);
-  if (size < kMinMessage || (size - kHeader - WSN_TAG_LEN) % kBlock != 0 || m[0] != kVersion) { return WSN_ERR_FORMAT; }
+  if (size < kMinMessage || (size - kHeader - WSN_TAG_LEN) % kBlock != 0 || m[0] != kVersion) { return WSN_ERR_NOT_SEALED; }
   size_t cipher = size - kHeader - kBlock - WSN_TAG_LEN;
   uint8_t* iv = m + kHeader;
   uint8_t* plain = iv + kBlock;
@@ -129,7 +129,7 @@ int wsnOpenMessage(const WsnKeys* keys, WsnId id, const uint8_t* bound, char* te
   uint8_t pad = plain[cipher - 1];
   bool padded = pad >= 1 && pad <= kBlock;
   for (size_t i = 0; padded && i < pad; i++) { padded = plain[cipher - 1 - i] == pad; }
-  if (!padded) { return WSN_ERR_FORMAT; }  // authentic, so the sender's own mistake
+  if (!padded) { return WSN_ERR_UNEXPECTED_REPLY; }  // authentic, so the sender's own mistake
   uint64_t seqn = 0;
   for (int i = 0; i < 8; i++) { seqn = seqn << 8 | m[2 + i]; }
   out->kind = m[1];

@@ -46,9 +46,10 @@ struct WsnOpened {
 
 /// Opens the message in the `auth` member of the JSON body `text` (decoded
 /// and decrypted in place) as a reply bound to `bound` (null: as a request).
-/// WSN_ERR_FORMAT for anything but a version 2 message in {"auth":...},
-/// WSN_ERR_NOT_AUTHENTIC for a wrong tag; nothing is decrypted before the
-/// tag has verified.
+/// WSN_ERR_NOT_SEALED for anything but a version 2 message in {"auth":...},
+/// WSN_ERR_NOT_AUTHENTIC for a wrong tag, WSN_ERR_UNEXPECTED_REPLY for an
+/// authentic message whose padding is wrong; nothing is decrypted before
+/// the tag has verified.
 int wsnOpenMessage(const WsnKeys* keys, WsnId id, const uint8_t* bound, char* text, size_t length, WsnOpened* out);
 
 #endif  // WSN_MESSAGE_H

@@ -16,7 +16,7 @@ int wsnPlatformRandom(uint8_t* out, size_t length) {
 // The SDK's hardware RNG (the same one the core's BearSSL seeds from).
 extern "C" int os_get_random(unsigned char* buf, size_t len);
 int wsnPlatformRandom(uint8_t* out, size_t length) { return os_get_random(out, length); }
-#elif defined(ESP32)
+#elif defined(ARDUINO_ARCH_ESP32) || defined(ESP32)
 // ESP-IDF's hardware RNG; true random while the radio runs, which it does
 // whenever the device has something to send.
 extern "C" void esp_fill_random(void* buf, size_t len);
