@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 "use strict";
 // Backend load benchmark (`npm run bench:e2e`): the original CryptoJS flows
-// (a), this package's flows (b) and a no-crypto ceiling (c), each in its own
+// (a), this package's flows (b), a no-crypto ceiling (c), the package's flows
+// with devices in the authenticated format (d), and (d) with every device key
+// stored wrapped under a key-encryption key (e), each in its own
 // Node-RED of the same version, one after another, under the same autocannon
 // load on 127.0.0.1: GET /wsn/:id and POST /data/:id with fresh SEQNs.
 // Prints req/s, latency p50/p99, errors, Node-RED CPU per request and peak
-// RSS, and the ratios (b)/(a) and (b)/(c). Bounded: BENCH_SECONDS per run
+// RSS, and the ratios (b)/(a), (b)/(c), (d)/(b) and (e)/(d). Bounded: BENCH_SECONDS per run
 // (default 10) and BENCH_CONNECTIONS connections (default 16).
 
 const fs = require("fs");
@@ -17,6 +19,7 @@ const backend = require("../scripts/lib/backend.js");
 const device = require("../tests/js/helpers/device.js");
 const reference = require("../tests/js/helpers/auth-reference.js");
 const flows = require("./flows.js");
+const wasm = require("../pkg/wsn_crypto.js");
 
 const SECONDS = Number(process.env.BENCH_SECONDS) || 10;
 const WARMUP_SECONDS = 2;
@@ -28,6 +31,8 @@ const CLOCK_TICK_MS = 1000 / 100;
 const DEVICES = Array.from({ length: CONNECTIONS }, function (_, i) {
     return { id: `BENCH${String(i).padStart(2, "0")}`, key: crypto.randomBytes(16).toString("hex").toUpperCase(), seqn: 0, formats: "passphrase,raw,auth" };
 });
+// A KEK for the wrapped-keys run, made fresh: nothing of it is kept.
+const BENCH_KEK = `bench:${crypto.randomBytes(32).toString("hex")}`;
 const CHECK = { id: "CHECK", key: crypto.randomBytes(16).toString("hex").toUpperCase(), seqn: 0, formats: "passphrase,raw,auth" };
 
 const dataMessage = (seqn) => JSON.stringify({ data: { value: 300 + (seqn % 50) }, SEQN: seqn });
@@ -47,7 +52,9 @@ const VARIANTS = [
     { name: "a", label: "(a) original CryptoJS flows", flows: flows.original, schema: flows.ORIGINAL_SCHEMA, settings: flows.ORIGINAL_SETTINGS, modules: ["crypto-js"], body: passphraseBody, open: openPassphrase },
     { name: "b", label: "(b) wsn-crypto flows", flows: null, body: passphraseBody, open: openPassphrase },
     { name: "c", label: "(c) ceiling, no crypto", flows: flows.ceiling, body: (message) => message, open: (text) => JSON.parse(text) },
-    { name: "d", label: "(d) wsn-crypto flows, auth v2", flows: null, body: authBody, query: authQuery }
+    { name: "d", label: "(d) wsn-crypto flows, auth v2", flows: null, body: authBody, query: authQuery },
+    // (d) with every key stored wrapped under a KEK (keys at rest): the cost of the unwrap in each request's call.
+    { name: "e", label: "(e) auth v2, keys wrapped", flows: null, body: authBody, query: authQuery, kek: BENCH_KEK }
 ];
 
 function cpuTicks(pid) {
@@ -135,6 +142,7 @@ async function checkAuth(port, variant) {
 /** The devices of a run; the original article's schema has no formats column. */
 function devicesFor(variant) {
     const all = DEVICES.concat([CHECK]);
+    if (variant.kek) { return all.map((d) => Object.assign({}, d, { key: wasm.wrapKey(d.key, d.id, variant.kek) })); }
     return variant.schema ? all.map((d) => ({ id: d.id, key: d.key, seqn: d.seqn })) : all;
 }
 
@@ -147,7 +155,7 @@ async function runVariant(variant, work) {
         fs.writeFileSync(flowsFile, JSON.stringify(variant.flows(), null, 1));
     }
     await backend.prepareUserDir({ dir, db, install: "link", flowsFile, schema: variant.schema, extraSettings: variant.settings, extraModules: variant.modules, devices: devicesFor(variant) });
-    const server = await backend.startNodeRed({ dir, db, logLevel: "error" });
+    const server = await backend.startNodeRed({ dir, db, logLevel: "error", env: variant.kek ? { WSN_KEK: variant.kek } : {} });
     const rows = [];
     try {
         await check(server.port, variant);
@@ -196,8 +204,10 @@ async function main() {
         const get = (v, e) => rows.find((r) => r.variant === v && r.endpoint === e);
         const [a, b, c] = ["a", "b", "c"].map((v) => get(v, endpoint));
         const d = get("d", authEndpoint);
+        const e = get("e", authEndpoint);
         console.log(`${endpoint}: (b)/(a) = ${(b.reqs / a.reqs).toFixed(2)}x req/s, (b)/(c) = ${(b.reqs / c.reqs).toFixed(2)} of the ceiling; CPU/req (b)/(a) = ${(b.cpuPerReq / a.cpuPerReq).toFixed(2)}; ` +
-            `auth v2 (${authEndpoint}) (d)/(b) = ${(d.reqs / b.reqs).toFixed(2)}x req/s, CPU/req (d)/(a) = ${(d.cpuPerReq / a.cpuPerReq).toFixed(2)}`);
+            `auth v2 (${authEndpoint}) (d)/(b) = ${(d.reqs / b.reqs).toFixed(2)}x req/s, CPU/req (d)/(a) = ${(d.cpuPerReq / a.cpuPerReq).toFixed(2)}; ` +
+            `keys wrapped (e)/(d) = ${(e.reqs / d.reqs).toFixed(2)}x req/s, CPU/req +${((e.cpuPerReq - d.cpuPerReq) * 1000).toFixed(0)} µs`);
     }
     const errors = rows.filter((r) => r.errors > 0);
     if (errors.length) {

@@ -128,6 +128,8 @@ describe("install into an existing Node-RED, as the README says", function () {
         });
         delete env.WSN_DB;
         delete env.WSN_KEY;
+        delete env.WSN_KEK;
+        delete env.WSN_KEK_FILE;
         delete env.NODE_RED_HOME;
     });
 
@@ -180,12 +182,21 @@ describe("install into an existing Node-RED, as the README says", function () {
         fs.existsSync(path.join(userDir, "node_modules", "@wsn-crypto", "node-red-wsn-crypto", "flows", "schema.sql")).should.be.true();
         (await backend.query(path.join(userDir, "wsn.db"), "SELECT deviceID, deviceFormats FROM Devices"))
             .should.eql([{ deviceID: "7F3A", deviceFormats: "auth" }]);
+        // Stored wrapped under the KEK the block made, which is outside the user directory, mode 0600.
+        const [row] = await backend.query(path.join(userDir, "wsn.db"), "SELECT deviceKey FROM Devices");
+        row.deviceKey.should.startWith("kw1:");
+        const kekFile = path.join(home, ".wsn-crypto.kek");
+        (fs.statSync(kekFile).mode & 0o777).should.equal(0o600);
+        row.deviceKey.split(":")[1].should.equal(fs.readFileSync(kekFile, "utf8").split(":")[0], "wrapped under the KEK new-kek made");
     });
 
     it("the Node-RED it starts answers a device: one message sent, acknowledged and stored", async function () {
         const before = await dataRows();
         // The key comes from the database the README's provision line wrote.
-        const send = await shell(`npx wsn-crypto send --db ~/.node-red/wsn.db --id 7F3A --count 1 --url http://127.0.0.1:${port}`, env, userDir);
+        // As the README's check line: the CLI unwraps the key with the same KEK file.
+        const check = fs.readFileSync(README, "utf8").match(/`(WSN_KEK_FILE=\S+ npx wsn-crypto send --db \S+ --id 7F3A --count 1)`/);
+        should.exist(check, "the README's check line");
+        const send = await shell(`${check[1]} --url http://127.0.0.1:${port}`, env, userDir);
         send.should.match(/sent 1, acknowledged 1, rejected 0, failed 0/);
         const after = await dataRows();
         after.length.should.equal(before.length + 1);

@@ -20,8 +20,9 @@ Makes a key-encryption key (KEK) from the OS's secure generator and prints
 it as one line <label>:<64 hex digits>. The label is stored beside every
 key wrapped under it (kw1:<label>:...), so that a rotation (rewrap) can
 tell the KEKs apart: give each KEK a new label.
-Keep it in a file only you can read (mode 0600), outside the database and
-outside flows.json, and point the CLI and Node-RED at it: WSN_KEK_FILE=FILE
+Keep it in a file only you can read (mode 0600), outside the database,
+flows.json and the Node-RED user directory (whose backups hold the
+database), and point the CLI and Node-RED at it: WSN_KEK_FILE=FILE
 (or, for the CLI, --kek FILE). Lose it and the wrapped keys are lost.
 
 Options:
@@ -31,7 +32,7 @@ Options:
   -h, --help    show this help
 
 Example:
-  wsn-crypto new-kek --out ~/.node-red/wsn.kek && export WSN_KEK_FILE=~/.node-red/wsn.kek`,
+  wsn-crypto new-kek --out ~/.wsn-crypto.kek && export WSN_KEK_FILE=~/.wsn-crypto.kek`,
     options: {
         label: { type: "string" },
         out: { type: "string" }

@@ -70,7 +70,7 @@ Options:
   -h, --help    show this help
 
 Examples:
-  WSN_KEK_FILE=~/.node-red/wsn.kek wsn-crypto provision --db ~/.node-red/wsn.db --id 7F3A
+  WSN_KEK_FILE=~/.wsn-crypto.kek wsn-crypto provision --db ~/.node-red/wsn.db --id 7F3A
   wsn-crypto provision --db ~/.node-red/wsn.db --id 12FA --formats passphrase,raw,auth`,
     options: {
         db: { type: "string" },
