@@ -27,6 +27,11 @@ const ARTIFACTS = path.join(__dirname, "..", "artifacts");
 const { ARTICLE: DEVICE } = require("./helpers/article.js");
 // Not the device's key in the database, so an answer that opens with it can only come from the credentials.
 const FIXED_KEY = "603DEB1015CA71BE2B73AEF0857D7781";
+// A KEK typed into the wsn kek config node as a credential, and a device whose
+// key the database holds wrapped under it: it answers only if the node's KEK
+// reached the deployed flows.
+const EDITOR_KEK = `editor:${require("crypto").randomBytes(32).toString("hex")}`;
+const WRAPPED_DEVICE = { id: "K7EK", key: "000102030405060708090A0B0C0D0E0F", seqn: 0, formats: "passphrase,raw,auth" };
 const PACKAGE = backend.PACKAGE_NAME;
 const EXAMPLE = require("../../examples/wsn-sqlite.json");
 
@@ -53,6 +58,7 @@ function nodeOnEndpoint(method, url, type) {
 describe("Node-RED editor in Chromium (packed tarball)", function () {
     const encryptOnGet = nodeOnEndpoint("get", "/wsn/:id", "wsn-encrypt");
     const decryptOnPost = nodeOnEndpoint("post", "/wsn/:id", "wsn-decrypt");
+    const decryptOnData = nodeOnEndpoint("post", "/data/:id", "wsn-decrypt");
     let tmp = null;
     let dir = null;
     let server = null;
@@ -123,7 +129,9 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
         dir = path.join(tmp, "userdir");
         const db = path.join(tmp, "wsn.db");
         const tarball = backend.packTarball(path.join(tmp, "pack"));
-        await backend.prepareUserDir({ dir, db, install: tarball, devices: [DEVICE] });
+        const wasm = require("../../pkg/wsn_crypto.js");
+        const wrapped = Object.assign({}, WRAPPED_DEVICE, { key: wasm.wrapKey(WRAPPED_DEVICE.key, WRAPPED_DEVICE.id, EDITOR_KEK) });
+        await backend.prepareUserDir({ dir, db, install: tarball, devices: [DEVICE, wrapped] });
         // Start from an empty workspace: the flows come in through Import > Examples.
         fs.writeFileSync(path.join(dir, "flows.json"), "[]\n");
         server = await backend.startNodeRed({ dir, db });
@@ -231,6 +239,34 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
         saved.should.eql({ name: "Decrypt (fixed key)", keyType: "cred", maxLength: 4096, policy: "forward-only", valid: true, hasKey: true });
     });
 
+    it("edits the shipped flows' wsn kek config node from the Configuration nodes sidebar: the KEK typed as a credential", async function () {
+        const kekId = await page.evaluate(function (id) { return RED.nodes.node(id).kek; }, decryptOnData.id);
+        should.exist(kekId, "the shipped decrypt node names a wsn kek node");
+        await page.evaluate(function () { RED.actions.invoke("core:show-config-tab"); });
+        const entry = page.locator(".red-ui-palette-node-config", { hasText: "KEK from $WSN_KEK" });
+        await entry.dblclick();
+        const source = page.locator("#node-config-input-source");
+        await source.waitFor({ state: "visible" });
+        (await source.inputValue()).should.equal("env", "the shipped node reads WSN_KEK");
+        (await page.locator("#node-config-input-env").inputValue()).should.equal("WSN_KEK");
+        (await page.locator("#node-config-input-kek").isVisible()).should.be.false();
+        await source.selectOption("credential");
+        await page.locator("#node-config-input-kek").fill(EDITOR_KEK);
+        (await page.locator("#node-config-input-env").isVisible()).should.be.false();
+        // The tray slides open: the screenshot once it has stopped.
+        await page.waitForFunction(function () { return $(".red-ui-tray:animated").length === 0; });
+        await shot("edit-kek.png");
+        await page.click("#node-config-dialog-ok");
+        await source.waitFor({ state: "detached" });
+
+        const saved = await page.evaluate(function (id) {
+            const n = RED.nodes.node(id);
+            return { source: n.source, label: RED.utils.getNodeLabel(n), hasKek: Boolean(n.credentials && n.credentials.kek) };
+        }, kekId);
+        saved.should.eql({ source: "credential", label: "KEK (credential)", hasKek: true });
+        await page.evaluate(function () { RED.sidebar.show("info"); });
+    });
+
     it("shows each node's help in the help sidebar", async function () {
         const expected = [
             [encryptOnGet.id, "Encrypts a reply for a device", "help-encrypt.png"],
@@ -266,6 +302,14 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
         flowsText.should.not.containEql(FIXED_KEY);
         const credentials = fs.readFileSync(path.join(dir, "flows_cred.json"), "utf8");
         credentials.should.not.containEql(FIXED_KEY); // encrypted at rest
+        const kekSecret = EDITOR_KEK.slice(EDITOR_KEK.indexOf(":") + 1);
+        flowsText.should.not.containEql(kekSecret);
+        credentials.should.not.containEql(kekSecret);
+        flows.find((n) => n.type === "wsn-kek").should.have.properties({ source: "credential" });
+        // The wrapped device's data opens with the KEK the editor gave the config node.
+        const data = await request(server.port, "POST", `/data/${WRAPPED_DEVICE.id}`, device.passphraseBody({ data: { value: 1 }, SEQN: 1 }, WRAPPED_DEVICE.key));
+        data.status.should.equal(200, data.text);
+        open(data.text, WRAPPED_DEVICE.key).should.have.properties({ SEQN: 1, ack: true });
 
         // The edited decrypt node opens a request sealed with its fixed key (the ack
         // goes back under the same key); the edited encrypt node seals the GET reply with its own.

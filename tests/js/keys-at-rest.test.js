@@ -339,6 +339,31 @@ describe("keys at rest in a real Node-RED: wrapped keys, the KEK outside the flo
                 await wrong.stop();
             }
         });
+        it("no KEK at all: plain keys work as before, each wsn node warns once at start; a wrapped key is 500, logged once per node", async function () {
+            const plain = newDevice("SQ");
+            await backend.write(dbFile, "INSERT INTO Devices (deviceID, deviceKey, deviceSQN, deviceFormats) VALUES (?, ?, 0, ?)", [plain.id, plain.key, plain.formats]);
+            const wrapped = await provisionWrapped(newDevice("SQ"));
+            const dir = await userDir("node-red-sqlite-nokek", path.join(backend.ROOT, "flows", "wsn-sqlite.json"));
+            const bare = await backend.startNodeRed({ dir, db: dbFile, logLevel: "info", env: { WSN_KEK: "", WSN_KEK_FILE: "" } });
+            try {
+                const wsnNodes = JSON.parse(fs.readFileSync(path.join(dir, "flows.json"), "utf8")).filter((n) => /^wsn-(de|en)crypt$/.test(n.type)).length;
+                const warnings = () => bare.log().split("\n").filter((line) => line.includes("device keys are used as the database stores them"));
+                warnings().length.should.equal(wsnNodes, "one warning per wsn node, at start");
+                const bareBase = `http://127.0.0.1:${bare.port}`;
+                const answers = await converse(bareBase, plain, []);
+                assertConversation(plain, answers);
+                for (const seqn of [1, 2, 3]) {
+                    const refused = await exchange(bareBase, post(`/data/${wrapped.id}`, auth.requestBody(wrapped, "data", seqn, { data: { value: 1 } }).text), []);
+                    refused.status.should.equal(500, refused.text);
+                    refused.text.should.equal("{\"error\":\"server_error\"}");
+                }
+                kekLines(bare.log()).filter((line) => line.includes("kek_missing")).length.should.equal(1, "logged once, by the one node that met it");
+                warnings().length.should.equal(wsnNodes, "no more warnings per request");
+                assertNoSecret(bare.log(), "the Node-RED log");
+            } finally {
+                await bare.stop();
+            }
+        });
     });
 
     describe("MySQL flows (flows/wsn-mysql.json) on a real MariaDB", function () {
