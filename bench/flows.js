@@ -60,18 +60,52 @@ function original() {
 }
 
 // (c): the wsn nodes' routing without their crypto. Requests carry the
-// plain message ({"data":...,"SEQN":n}) as their body.
-const PLAIN_CHECK = "const row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;\nconst body = msg.req.body;\nif (!row) { msg.statusCode = 404; msg.payload = { error: \"unknown_device\" }; return [null, msg]; }\nif (!body || typeof body.SEQN !== \"number\" || !(body.SEQN > row.deviceSQN)) {\n    msg.statusCode = 409; msg.payload = { error: \"replay\" }; return [null, msg];\n}\nmsg.wsn = { format: \"plain\", seqn: body.SEQN, stored: row.deviceSQN, lost: body.SEQN - row.deviceSQN - 1, policy: \"forward-only\" };\nmsg.payload = body;\nreturn [msg, null];";
-const plainReply = (property) => `const message = RED.util.getMessageProperty(msg, ${JSON.stringify(property)});\nif (message === undefined) { msg.statusCode = 404; msg.payload = { error: "unknown_device" }; return [null, msg]; }\nmsg.payload = message;\nreturn [msg, null];`;
+// plain message ({"data":...,"SEQN":n}) as their body. The stand-in for wsn
+// decrypt does what the node does besides the crypto: the sequence rule, the
+// outputs of its endpoint (seqn: query, reset, refused; data: accepted,
+// refused), msg.wsn and the write's msg.params; the stand-in for wsn encrypt
+// builds the same standard replies from the row the database answered.
+function plainCheck(endpoint) {
+    const seqnEndpoint = endpoint === "seqn";
+    return `const row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;
+const body = msg.req.body;
+const refused = (status, error) => { msg.statusCode = status; msg.payload = { error }; return ${seqnEndpoint ? "[null, null, msg]" : "[null, msg]"}; };
+if (!row) { return refused(404, "unknown_device"); }
+if (!body || typeof body.SEQN !== "number") { return refused(400, "bad_seqn"); }
+if (!(body.SEQN > row.deviceSQN)) { return refused(409, body.SEQN === row.deviceSQN ? "replay" : "stale"); }
+const id = msg.req.params.id;
+${seqnEndpoint
+        ? `msg.wsn = { format: "plain", kind: "reset", seqn: body.SEQN, stored: row.deviceSQN, lost: 0, policy: "forward-only", deviceId: id };
+msg.params = { $id: id, $seqn: body.SEQN, $any: 0 };
+msg.payload = body;
+return [null, msg, null];`
+        : `msg.wsn = { format: "plain", kind: "data", seqn: body.SEQN, stored: row.deviceSQN, lost: body.SEQN - row.deviceSQN - 1, policy: "forward-only", deviceId: id };
+const data = body.data || {};
+msg.params = { $id: id, $seqn: body.SEQN, $value: typeof data.value === "number" ? data.value : null, $json: JSON.stringify(data) };
+msg.payload = body;
+return [msg, null];`}`;
+}
+const plainReply = (property) => `let message = RED.util.getMessageProperty(msg, ${JSON.stringify(property)});
+const row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;
+const wsn = msg.wsn;
+if (message === undefined) {
+    if (!wsn) { message = row && typeof row.deviceSQN === "number" ? { SEQN: row.deviceSQN } : undefined; }
+    else if (wsn.refused) { msg.statusCode = 409; message = { error: row && row.deviceSQN === wsn.seqn ? "replay" : "stale", SEQN: row ? row.deviceSQN : undefined }; }
+    else if (wsn.kind === "reset") { message = { SEQN: wsn.seqn, ack: true }; }
+    else { message = { SEQN: wsn.seqn, ack: true, lost: row && typeof row.dataLost === "number" ? row.dataLost : wsn.lost }; }
+}
+if (message === undefined) { msg.statusCode = 404; msg.payload = { error: "unknown_device" }; return [null, msg]; }
+msg.payload = message;
+return [msg, null];`;
 
 function ceiling() {
     const nodes = JSON.parse(fs.readFileSync(SHIPPED, "utf8"));
     return nodes.map(function (node) {
         if (node.type === "wsn-decrypt") {
-            return { id: node.id, z: node.z, type: "function", name: "plain check", func: PLAIN_CHECK, outputs: 2, noerr: 0, x: node.x, y: node.y, wires: node.wires };
+            return { id: node.id, z: node.z, g: node.g, type: "function", name: "plain check", func: plainCheck(node.endpoint), outputs: node.wires.length, noerr: 0, x: node.x, y: node.y, wires: node.wires };
         }
         if (node.type === "wsn-encrypt") {
-            return { id: node.id, z: node.z, type: "function", name: "plain reply", func: plainReply(node.message), outputs: 2, noerr: 0, x: node.x, y: node.y, wires: node.wires };
+            return { id: node.id, z: node.z, g: node.g, type: "function", name: "plain reply", func: plainReply(node.message), outputs: 2, noerr: 0, x: node.x, y: node.y, wires: node.wires };
         }
         return node;
     });
