@@ -20,7 +20,7 @@
 //! decrypted or the kind is looked at; every failure to verify is
 //! [`Error::CannotDecrypt`].
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 

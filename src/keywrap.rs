@@ -21,7 +21,7 @@
 //! row and a wrong KEK is told from a damaged row.
 
 use aes_kw::KekAes256;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
@@ -141,7 +141,8 @@ pub fn unwrap(stored: &str, device_id: &str, kek: Option<&Kek>) -> Result<Zeroiz
     if kek.label != label {
         return Err(Error::WrongKek);
     }
-    let encoded = &stored[PREFIX.len() + label.len() + 1..];
+    // get, not indexing: a str index links core::fmt (slice_error_fail) for a panic that cannot happen.
+    let encoded = stored.get(PREFIX.len() + label.len() + 1..).ok_or(Error::BadStoredKey)?;
     let wrapped = decode_base64(encoded).map_err(|_| Error::BadStoredKey)?;
     if wrapped.len() < 16 || wrapped.len() % 8 != 0 {
         return Err(Error::BadStoredKey);
