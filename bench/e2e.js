@@ -8,7 +8,8 @@
 // load on 127.0.0.1: GET /wsn/:id and POST /data/:id with fresh SEQNs.
 // Prints req/s, latency p50/p99, errors, Node-RED CPU per request and peak
 // RSS, and the ratios (b)/(a), (b)/(c), (d)/(b) and (e)/(d). Bounded: BENCH_SECONDS per run
-// (default 10) and BENCH_CONNECTIONS connections (default 16).
+// (default 10) and BENCH_CONNECTIONS connections (default 16). BENCH_VARIANTS=b,d
+// runs only those; BENCH_CPU_PROFILE=DIR writes a CPU profile of each Node-RED there.
 
 const fs = require("fs");
 const os = require("os");
@@ -155,7 +156,10 @@ async function runVariant(variant, work) {
         fs.writeFileSync(flowsFile, JSON.stringify(variant.flows(), null, 1));
     }
     await backend.prepareUserDir({ dir, db, install: "link", flowsFile, schema: variant.schema, extraSettings: variant.settings, extraModules: variant.modules, devices: devicesFor(variant) });
-    const server = await backend.startNodeRed({ dir, db, logLevel: "error", env: variant.kek ? { WSN_KEK: variant.kek } : {} });
+    // BENCH_CPU_PROFILE=DIR: a CPU profile of each Node-RED (bench/lib/cpu-profile.js), none of this process.
+    const env = Object.assign(variant.kek ? { WSN_KEK: variant.kek } : {},
+        process.env.BENCH_CPU_PROFILE ? { NODE_OPTIONS: `--require ${path.join(__dirname, "lib", "cpu-profile.js")}` } : {});
+    const server = await backend.startNodeRed({ dir, db, logLevel: "error", env });
     const rows = [];
     try {
         await check(server.port, variant);
