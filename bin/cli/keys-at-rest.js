@@ -143,6 +143,27 @@ function mysqlHint(error) {
 }
 
 /**
+ * After a rewrite on SQLite, no old key may stay in the files: free space
+ * written before secure_delete was on (bin/cli/sqlite.js) still holds old
+ * rows, and so do earlier page images in the WAL. VACUUM rebuilds the file
+ * from the live rows, and a TRUNCATE checkpoint empties the WAL. False when
+ * either could not complete (a running Node-RED held the database longer
+ * than the busy timeout): the caller says so. MariaDB: nothing to do here
+ * (README "Keys at rest": its logs, and old backups).
+ */
+async function scrub(db) {
+    if (db.kind !== "sqlite") { return true; }
+    try {
+        await db.exec("VACUUM");
+        const result = await db.get("PRAGMA wal_checkpoint(TRUNCATE)");
+        return !result || result.busy === 0;
+    } catch (error) {
+        if (error && error.code === "SQLITE_BUSY") { return false; }
+        throw error;
+    }
+}
+
+/**
  * Runs `plan(rows)` -> [{id, from, to}] (or throws) over every device row
  * inside one transaction, then writes the changes; any error, and any end
  * of the process before COMMIT, leaves every row as it was.
@@ -163,7 +184,7 @@ async function rewriteKeys(db, plan, onProgress) {
             if (onProgress && (index + 1) % PROGRESS_EVERY === 0) { onProgress({ done: index + 1, changing: changes.length }); }
         }
         await (db.commit ? db.commit() : db.exec("COMMIT"));
-        return { changed: changes.length, total: rows.length };
+        return { changed: changes.length, total: rows.length, scrubbed: await scrub(db) };
     } catch (error) {
         // A failed ROLLBACK (connection gone) must not hide why it failed.
         await (db.rollback ? db.rollback() : db.exec("ROLLBACK")).catch(() => {});
@@ -175,11 +196,25 @@ async function rewriteKeys(db, plan, onProgress) {
  * Every plain key wrapped under `kekText`, in one transaction. Refuses, with
  * code nothing_to_wrap, when there is no plain key (a second run), and,
  * changing nothing, when a wrapped key does not unwrap under `kekText` (the
- * database would hold keys under two KEKs). Returns {wrapped}.
+ * database would hold keys under two KEKs). Returns {wrapped, scrubbed}
+ * (scrubbed: no old plain key left in the SQLite files; see scrub()).
  */
 async function wrapPlainKeys(db, kekText, options = {}) {
     checkKek(kekText, "the KEK given");
-    const { changed } = await rewriteKeys(db, function (rows) {
+    let result;
+    try {
+        result = await rewriteKeys(db, planWrap, options.onProgress);
+    } catch (error) {
+        // A second run changes no row; it still rebuilds the file, which is
+        // how a first run's warning (a busy database) is made good.
+        if (error.code === "nothing_to_wrap" && db.kind === "sqlite" && await scrub(db)) {
+            error.message += "; the database file was rebuilt (VACUUM): no old key is left in its free space";
+        }
+        throw error;
+    }
+    return { wrapped: result.changed, scrubbed: result.scrubbed };
+
+    function planWrap(rows) {
         const plain = rows.filter((row) => !isWrapped(row.stored));
         if (plain.length === 0) {
             throw codedError("nothing_to_wrap", rows.length === 0
@@ -193,8 +228,7 @@ async function wrapPlainKeys(db, kekText, options = {}) {
                 "nothing was changed: rewrap it first, so the database keeps one KEK");
         }
         return plain.map((row) => ({ id: row.id, from: row.stored, to: wasm.wrapKey(row.stored, row.id, kekText) }));
-    }, options.onProgress);
-    return { wrapped: changed };
+    }
 }
 
 /**

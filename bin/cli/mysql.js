@@ -131,6 +131,10 @@ async function withMysql(target, work) {
     }
     const db = wrap(conn);
     try {
+        // Strict for this session whatever the server's default: a value too
+        // long for its column (a wrapped key in an old VARCHAR(128)) is an
+        // error that rolls the transaction back, never a silent truncation.
+        await db.run("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_ALL_TABLES')");
         return await work(db);
     } finally {
         await db.close().catch(() => {});

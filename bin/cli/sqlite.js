@@ -95,8 +95,15 @@ function wrap(db) {
 
 /** Runs `work(db)` on the opened database and always closes it. */
 async function withDatabase(file, mode, work) {
+    const created = mode === "create" && !fs.existsSync(file);
     const db = await openDatabase(file, mode);
     try {
+        // A new database holds device keys: readable by its owner only (SQLite
+        // gives its -wal and -shm files the same mode).
+        if (created) { fs.chmodSync(file, 0o600); }
+        // What this connection overwrites or deletes (a rotated key, a removed
+        // device, a key replaced by its wrapping) is zeroed, not left in free space.
+        if (mode !== "read") { await db.exec("PRAGMA secure_delete = ON"); }
         return await work(db);
     } finally {
         await db.close();

@@ -136,6 +136,16 @@ function nodeKek(RED, node, config) {
         node.warn(`no key-encryption key (${where}): device keys are used as the database stores them; ` +
             "a wrapped key is answered server_error. See the README, \"Deployment\".");
         node.status({ fill: "yellow", shape: "ring", text: "keys not wrapped: no KEK" });
+        return kek;
+    }
+    // Checked at start, so that a mistyped KEK is said once now rather than
+    // found on the first request (the core parses it; the text is never logged).
+    try {
+        wasm.wrapKey("00", "x", kek);
+    } catch (err) {
+        node.error(`the key-encryption key (${where.replace(/, label .*$/, "")}) is not one line <label>:<64 hex digits> (bad_kek): ` +
+            "every request is answered server_error. See the README, \"Keys at rest\".");
+        node.status({ fill: "red", shape: "ring", text: "bad KEK" });
     }
     return kek;
 }

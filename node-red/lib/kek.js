@@ -41,10 +41,16 @@ function readKek(source, env = process.env) {
     }
 }
 
-/** The label of a KEK text (the part before ':'), safe to log. */
+// A label as src/keywrap.rs takes it. Only such a text is ever logged: what
+// comes before the first ':' of a mistyped KEK (or of a wrong variable) may
+// be secret.
+const LABEL = /^[A-Za-z0-9._-]{1,32}$/;
+
+/** The label of a KEK text (the part before ':'), safe to log; undefined unless it is a valid label. */
 function kekLabel(kekText) {
     const colon = typeof kekText === "string" ? kekText.indexOf(":") : -1;
-    return colon > 0 ? kekText.slice(0, colon) : undefined;
+    const label = colon > 0 ? kekText.slice(0, colon) : undefined;
+    return label !== undefined && LABEL.test(label) ? label : undefined;
 }
 
 module.exports = { readKek, kekLabel, kekError, DEFAULT_ENV, DEFAULT_FILE_ENV };

@@ -299,14 +299,31 @@ describe("wsn-crypto keys at rest: new-kek, provision, list, wrap-keys, rewrap",
             rotated.key.should.not.equal(key);
             stored = await sqliteKeys(db);
             stored.WRAP.should.equal(wasm.wrapKey(rotated.key, "WRAP", oldKek));
-            const rotatedPlain = await ok(["provision", "--db", db, "--id", "PLAIN", "--rotate"]);
-            rotatedPlain.stderr.should.match(/stored in plain text/);
+            // Without the KEK, now that the database holds wrapped keys: refused, nothing changed.
+            const rotatedPlain = await cli(["provision", "--db", db, "--id", "PLAIN", "--rotate"]);
+            rotatedPlain.status.should.equal(1);
+            rotatedPlain.stderr.should.match(/stores its device keys wrapped, and no key-encryption key is configured/);
+            (await sqliteKeys(db)).should.eql(stored);
+        });
+
+        it("provision without a KEK into a database whose keys are wrapped is refused: no plain key beside them", async function () {
+            const db = path.join(tmp, "refuse-plain.db");
+            const first = JSON.parse((await ok(["provision", "--db", db, "--id", "W1", "--kek", oldFile, "--json"])).stdout);
+            knownKeys.add(first.key);
+            const before = await sqliteKeys(db);
+            const refused = await cli(["provision", "--db", db, "--id", "W2"]);
+            refused.status.should.equal(1);
+            refused.stderr.should.match(/stores its device keys wrapped, and no key-encryption key is configured/);
+            (await sqliteKeys(db)).should.eql(before);
+            // The database file is its owner's only.
+            (fs.statSync(db).mode & 0o777).should.equal(0o600);
         });
 
         it("list shows each key's storage and fingerprint (with its KEK), never a key", async function () {
             const db = path.join(tmp, "list.db");
-            const a = JSON.parse((await ok(["provision", "--db", db, "--id", "A1", "--kek", oldFile, "--json"])).stdout);
+            // The plain one first: once a key is wrapped, provision wants the KEK.
             const b = JSON.parse((await ok(["provision", "--db", db, "--id", "B1", "--json"])).stdout);
+            const a = JSON.parse((await ok(["provision", "--db", db, "--id", "A1", "--kek", oldFile, "--json"])).stdout);
             knownKeys.add(a.key);
             knownKeys.add(b.key);
             const fpA = wasm.keyInfo(a.key, "A1", undefined).fingerprint;
@@ -359,6 +376,21 @@ describe("wsn-crypto keys at rest: new-kek, provision, list, wrap-keys, rewrap",
             mixed.status.should.equal(1);
             mixed.stderr.should.match(/is wrapped already and does not unwrap under this KEK \(kw:old, wrong_kek\); nothing was changed/);
             (await sqliteKeys(db)).should.eql(before);
+        });
+
+        it("after wrap-keys the database's files hold none of the old plain keys, byte for byte (secure_delete, the WAL emptied)", async function () {
+            const db = path.join(tmp, "scrub.db");
+            const original = manyDevices("S", 3000);
+            await sqliteWithDevices(db, original);
+            // Writes before the migration, as a running Node-RED makes them: page images with the plain keys in the WAL.
+            for (const id of Object.keys(original).slice(0, 50)) { await backend.write(db, "UPDATE Devices SET deviceSQN = deviceSQN + 1 WHERE deviceID = ?", [id]); }
+            const migrated = await ok(["wrap-keys", "--db", db, "--kek", oldFile]);
+            migrated.stderr.should.not.match(/warning/);
+            const files = fs.readdirSync(tmp).filter((f) => f.startsWith("scrub.db"));
+            const bytes = files.map((f) => fs.readFileSync(path.join(tmp, f)).toString("latin1")).join("").toLowerCase();
+            const left = Object.values(original).filter((key) => bytes.includes(key.toLowerCase()));
+            left.length.should.equal(0, `${left.length} of ${Object.keys(original).length} plain keys still in ${files.join(", ")}`);
+            assertWrapsTo(await sqliteKeys(db), original, oldKek);
         });
 
         it("rewrap moves every wrapped row to the new KEK in one transaction; the keys still unwrap, fingerprints unchanged", async function () {
@@ -515,17 +547,17 @@ describe("wsn-crypto keys at rest: new-kek, provision, list, wrap-keys, rewrap",
 
         it("provision and list through WSN_MYSQL_URL (no password on the command line), wrapped with a KEK", async function () {
             const env = { WSN_MYSQL_URL: url };
-            const wrapped = JSON.parse((await ok(["provision", "--id", "MY1", "--kek", oldFile, "--json"], { env })).stdout);
-            knownKeys.add(wrapped.key);
             const plain = await ok(["provision", "--id", "MY2", "--json"], { env });
             knownKeys.add(JSON.parse(plain.stdout).key);
+            const wrapped = JSON.parse((await ok(["provision", "--id", "MY1", "--kek", oldFile, "--json"], { env })).stdout);
+            knownKeys.add(wrapped.key);
             plain.stderr.should.match(/stored in plain text/);
             plain.stderr.should.match(/in mysql:\/\/wsnkeys@127\.0\.0\.1:\d+\/wsnkeys/);
             plain.stderr.should.not.containEql(url.split(":")[2].split("@")[0], "no password in a message");
             const stored = await keysOf();
             stored.MY1.should.equal(wasm.wrapKey(wrapped.key, "MY1", oldKek));
             stored.MY2.should.equal(JSON.parse(plain.stdout).key);
-            const dup = await cli(["provision", "--id", "MY1"], { env });
+            const dup = await cli(["provision", "--id", "MY1", "--kek", oldFile], { env });
             dup.status.should.equal(1);
             dup.stderr.should.match(/device MY1 already exists/);
 

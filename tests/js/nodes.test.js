@@ -840,6 +840,18 @@ describe("keys at rest: the nodes with a wsn-kek config node", function () {
         assertNothingShown(helper.getNode("d"), [KEY, OTHER_KEK.slice(3)]);
     });
 
+    it("a mistyped KEK is said once at start (bad_kek, red status), without any of its text; requests are 500", async function () {
+        const mistyped = "2B7E151628AED2A6:not a kek";
+        await loadWithKek(mistyped);
+        const node = helper.getNode("d");
+        node.error.callCount.should.equal(1);
+        node.error.firstCall.args[0].should.match(/is not one line <label>:<64 hex digits> \(bad_kek\)/);
+        node.status.args.map((args) => args[0]).should.containEql({ fill: "red", shape: "ring", text: "bad KEK" });
+        const r = await run("d", request(passphraseBody(device.dataMessage(5)), row(4, WRAPPED)));
+        [r.out, r.msg.statusCode, r.msg.payload].should.eql([2, 500, { error: "server_error" }]);
+        assertNothingShown(node, ["2B7E151628AED2A6", "not a kek"]);
+    });
+
     it("no KEK at all: plain keys work, a warning once at start, a wrapped key is 500 (kek_missing, logged once)", async function () {
         const saved = [process.env.WSN_KEK, process.env.WSN_KEK_FILE];
         delete process.env.WSN_KEK;

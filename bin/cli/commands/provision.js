@@ -104,6 +104,12 @@ Examples:
         const state = await target.open("create", async function (database) {
             // The MariaDB schema has procedures (DELIMITER): flows/schema-mysql.sql, run by its client.
             if (target.kind === "sqlite") { await createSchema(database); }
+            // A database whose keys are wrapped gets no plain key by accident (a
+            // shell or sudo that dropped WSN_KEK_FILE): it is refused instead.
+            if (kek === undefined && await database.get("SELECT 1 AS wrapped FROM Devices WHERE deviceKey LIKE 'kw1:%' LIMIT 1")) {
+                throw new CliError("this database stores its device keys wrapped, and no key-encryption key is configured: " +
+                    "give the one they are wrapped under with --kek FILE or WSN_KEK_FILE (a key stored plain beside them would be in every backup)");
+            }
             if (values.rotate) { return rotateKey(database, id, storedKey(key, id, kek), formats); }
             if (id === undefined) {
                 for (let attempt = 0; attempt < GENERATED_ID_ATTEMPTS && id === undefined; attempt++) {

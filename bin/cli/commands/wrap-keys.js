@@ -55,6 +55,9 @@ Options:
                 }
             }
         }));
+        if (!result.scrubbed) {
+            note(`wsn-crypto wrap-keys: warning: the keys are wrapped, but a running Node-RED kept SQLite from rebuilding ${target.where} (VACUUM) and emptying its -wal file, so old plain keys may remain in their free space; stop Node-RED and run wrap-keys again (it changes no row then, and rebuilds the file)`);
+        }
         if (values.json) {
             json({ wrapped: result.wrapped, kek: label });
         } else {
