@@ -13,13 +13,14 @@ module.exports = function (RED) {
         RED.nodes.createNode(this, config);
         const node = this;
         node.source = SOURCES.includes(config.source) ? config.source : "env";
-        node.env = config.env || "WSN_KEK";
+        // `env` is the property's name in flows saved before it was renamed.
+        node.variable = config.variable || config.env || "WSN_KEK";
         node.file = config.file || "";
         let kek;
         let problem;
         try {
             // The default variable also means its file twin, WSN_KEK_FILE, as for the CLI.
-            if (node.source === "env") { kek = node.env === "WSN_KEK" ? readKek() : readKek({ env: node.env }); }
+            if (node.source === "env") { kek = node.variable === "WSN_KEK" ? readKek() : readKek({ env: node.variable }); }
             if (node.source === "file") { kek = node.file ? readKek({ file: node.file }) : undefined; }
             if (node.source === "credential") { kek = readKek({ text: (node.credentials && node.credentials.kek) || "" }); }
         } catch (err) {
@@ -29,7 +30,7 @@ module.exports = function (RED) {
         node.kek = function () { return kek; };
         /** What to say in a log about where the KEK came from: the source and label only. */
         node.describe = function () {
-            const where = node.source === "env" ? `environment variable ${node.env}` : node.source === "file" ? `file ${node.file}` : "credential";
+            const where = node.source === "env" ? `environment variable ${node.variable}` : node.source === "file" ? `file ${node.file}` : "credential";
             return kek ? `${where}, label ${kekLabel(kek) || "?"}` : `${where}: ${problem || "not set"}`;
         };
     }

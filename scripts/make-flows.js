@@ -55,7 +55,7 @@ const DIALECTS = [
         tab: { id: "a1f0c0de00000001", type: "tab", label: "wsn-crypto (SQLite)", disabled: false, info: "Encrypted, replay-protected data logging. See the package README.\nDatabase path: environment variable WSN_DB." },
         database: { id: "a1f0c0de000000db", type: "sqlitedb", db: "${WSN_DB}", mode: "RWC" },
         // The key-encryption key: from the environment, never in this file.
-        kek: { id: "a1f0c0de000000ee", type: "wsn-kek", name: "", source: "env", env: "WSN_KEK", file: "" },
+        kek: { id: "a1f0c0de000000ee", type: "wsn-kek", name: "", source: "env", variable: "WSN_KEK", file: "" },
         dbType: "sqlite",
         params: "sqlite",
         /** The device row of msg.req.params.id: the query's parameter in msg.params. */
@@ -85,7 +85,7 @@ const DIALECTS = [
             tz: "Z", charset: "UTF8MB4",
             credentials: { user: "${WSN_MYSQL_USER}", password: "${WSN_MYSQL_PASSWORD}" }
         },
-        kek: { id: "a1f0c0de000000e2", type: "wsn-kek", name: "", source: "env", env: "WSN_KEK", file: "" },
+        kek: { id: "a1f0c0de000000e2", type: "wsn-kek", name: "", source: "env", variable: "WSN_KEK", file: "" },
         dbType: "mysql",
         params: "mysql",
         deviceQuery: [set("topic", MYSQL_SQL.device, "str"), set("payload", "{}", "json"), set("payload.id", "req.params.id", "msg")],

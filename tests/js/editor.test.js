@@ -239,32 +239,35 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
         saved.should.eql({ name: "Decrypt (fixed key)", keyType: "cred", maxLength: 4096, policy: "forward-only", valid: true, hasKey: true });
     });
 
-    it("edits the shipped flows' wsn kek config node from the Configuration nodes sidebar: the KEK typed as a credential", async function () {
+    it("edits the shipped flows' wsn kek config node from a decrypt node's dialog (its pencil button): the KEK typed as a credential", async function () {
+        const tray = await openEditDialog(decryptOnData.id, /wsn decrypt/);
         const kekId = await page.evaluate(function (id) { return RED.nodes.node(id).kek; }, decryptOnData.id);
         should.exist(kekId, "the shipped decrypt node names a wsn kek node");
-        await page.evaluate(function () { RED.actions.invoke("core:show-config-tab"); });
-        const entry = page.locator(".red-ui-palette-node-config", { hasText: "KEK from $WSN_KEK" });
-        await entry.dblclick();
+        // The editor disables this button for a config node with a property named
+        // `env` (it takes it for a subflow's environment variable): the node has none.
+        const pencil = tray.locator("#node-input-btn-kek-edit");
+        await page.waitForFunction(function () { return !$("#node-input-btn-kek-edit").hasClass("disabled"); });
+        await pencil.click();
         const source = page.locator("#node-config-input-source");
         await source.waitFor({ state: "visible" });
         (await source.inputValue()).should.equal("env", "the shipped node reads WSN_KEK");
-        (await page.locator("#node-config-input-env").inputValue()).should.equal("WSN_KEK");
+        (await page.locator("#node-config-input-variable").inputValue()).should.equal("WSN_KEK");
         (await page.locator("#node-config-input-kek").isVisible()).should.be.false();
         await source.selectOption("credential");
         await page.locator("#node-config-input-kek").fill(EDITOR_KEK);
-        (await page.locator("#node-config-input-env").isVisible()).should.be.false();
+        (await page.locator("#node-config-input-variable").isVisible()).should.be.false();
         // The tray slides open: the screenshot once it has stopped.
         await page.waitForFunction(function () { return $(".red-ui-tray:animated").length === 0; });
         await shot("edit-kek.png");
         await page.click("#node-config-dialog-ok");
         await source.waitFor({ state: "detached" });
+        await saveEditDialog(tray, "edit-decrypt-kek.png");
 
         const saved = await page.evaluate(function (id) {
             const n = RED.nodes.node(id);
             return { source: n.source, label: RED.utils.getNodeLabel(n), hasKek: Boolean(n.credentials && n.credentials.kek) };
         }, kekId);
         saved.should.eql({ source: "credential", label: "KEK (credential)", hasKek: true });
-        await page.evaluate(function () { RED.sidebar.show("info"); });
     });
 
     it("shows each node's help in the help sidebar", async function () {

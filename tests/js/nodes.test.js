@@ -840,6 +840,23 @@ describe("keys at rest: the nodes with a wsn-kek config node", function () {
         assertNothingShown(helper.getNode("d"), [KEY, OTHER_KEK.slice(3)]);
     });
 
+    it("reads the KEK from the variable the node names, also from a node saved with the old property name `env`", async function () {
+        process.env.WSN_TEST_KEK = KEK;
+        try {
+            for (const props of [{ source: "env", variable: "WSN_TEST_KEK" }, { source: "env", env: "WSN_TEST_KEK" }]) {
+                const flow = decryptFlow({ kek: "k" });
+                flow.push(Object.assign({ id: "k", type: "wsn-kek" }, props));
+                await loadFlow(flow);
+                const r = await run("d", request(passphraseBody(device.dataMessage(5)), row(4, WRAPPED)));
+                r.out.should.equal(1, JSON.stringify(props));
+                helper.getNode("k").describe().should.equal("environment variable WSN_TEST_KEK, label demo");
+                await helper.unload();
+            }
+        } finally {
+            delete process.env.WSN_TEST_KEK;
+        }
+    });
+
     it("a mistyped KEK is said once at start (bad_kek, red status), without any of its text; requests are 500", async function () {
         const mistyped = "2B7E151628AED2A6:not a kek";
         await loadWithKek(mistyped);
