@@ -343,9 +343,9 @@ async function buildSqlite(file, devices, rows) {
             const end = Math.min(rows, start + CONFIG.batch);
             await db.run(`WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
                 INSERT INTO Data (deviceID, dataDate, dataValue, dataSEQN, dataLost, dataJSON)
-                SELECT printf('SC%0${ID_WIDTH}d', i % ?), strftime('%Y-%m-%dT%H:%M:%fZ', ? + i * ?, 'unixepoch'),
+                SELECT printf('SC%0*d', ?, i % ?), strftime('%Y-%m-%dT%H:%M:%fZ', ? + i * ?, 'unixepoch'),
                        300 + i % 50, i / ? + 1, 0, '{"value":' || (300 + i % 50) || '}'
-                FROM n`, [start, end, devices.length, ROW_EPOCH, ROW_SPACING_S, devices.length]);
+                FROM n`, [start, end, ID_WIDTH, devices.length, ROW_EPOCH, ROW_SPACING_S, devices.length]);
         }
         await db.run("COMMIT");
         const [check] = await db.all(`SELECT (SELECT COUNT(*) FROM Data) AS rows,
@@ -491,10 +491,13 @@ async function buildMysql(conn, devices, rows) {
         checkDeadline(started, "MariaDB");
         const end = Math.min(rows, start + CONFIG.batch);
         if (sequence) {
+            // The SEQUENCE engine's table is named by its bounds, and a table name
+            // cannot be a parameter: two integers this function computed, checked.
+            if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) { throw new Error("MariaDB build: bad batch bounds"); }
             await conn.query(`INSERT INTO Data (deviceID, dataDate, dataValue, dataSEQN, dataLost, dataJSON)
-                SELECT CONCAT('SC', LPAD(seq % ${n}, ${ID_WIDTH}, '0')), TIMESTAMPADD(SECOND, seq * ${ROW_SPACING_S}, '${ROW_EPOCH_SQL}'),
-                       300 + seq % 50, seq DIV ${n} + 1, 0, CONCAT('{"value":', 300 + seq % 50, '}')
-                FROM seq_${start}_to_${end - 1}`);
+                SELECT CONCAT('SC', LPAD(seq % ?, ?, '0')), TIMESTAMPADD(SECOND, seq * ?, ?),
+                       300 + seq % 50, seq DIV ? + 1, 0, CONCAT('{"value":', 300 + seq % 50, '}')
+                FROM seq_${start}_to_${end - 1}`, [n, ID_WIDTH, ROW_SPACING_S, ROW_EPOCH_SQL, n]);
         } else {
             for (let s = start; s < end; s += 5000) {
                 const values = [];
