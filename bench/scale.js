@@ -157,6 +157,40 @@ function rssBytes(pid) {
     return Number(line.split(/\s+/)[1]) * 1024;
 }
 
+/**
+ * RSS of `pids` read every 250 ms while a timed run goes on (a measurement's
+ * own clock, not a wait): stop() adds the samples to `into` (one list per
+ * pid) on a time axis that continues from the last sample there, so that the
+ * segments of one run make one series.
+ */
+function sampleRss(pids, into) {
+    const started = Date.now();
+    const series = pids.map(() => []);
+    const read = () => pids.forEach((pid, i) => { try { series[i].push([(Date.now() - started) / 1000, rssBytes(pid)]); } catch (e) { /* gone */ } });
+    read();
+    const timer = setInterval(read, 250);
+    return function stop() {
+        clearInterval(timer);
+        read();
+        series.forEach(function (samples, i) {
+            into[i] = into[i] || [];
+            const offset = into[i].length ? into[i][into[i].length - 1][0] : 0;
+            into[i].push(...samples.map(([t, b]) => [t + offset, b]));
+        });
+    };
+}
+
+/** {max, trend}: the highest RSS and the least-squares slope in MB per minute of a sample series. */
+function rssSummary(samples) {
+    if (!samples || samples.length < 2) { return { max: NaN, trend: NaN }; }
+    const n = samples.length;
+    const mt = samples.reduce((s, [t]) => s + t, 0) / n;
+    const mb = samples.reduce((s, [, b]) => s + b, 0) / n;
+    const cov = samples.reduce((s, [t, b]) => s + (t - mt) * (b - mb), 0);
+    const vt = samples.reduce((s, [t]) => s + (t - mt) * (t - mt), 0);
+    return { max: Math.max(...samples.map(([, b]) => b)), trend: vt > 0 ? (cov / vt) * 60 / 1048576 : NaN };
+}
+
 // Every Node-RED started here is stopped when this process ends, whatever ends it.
 const running = new Set();
 process.on("exit", function () { for (const child of running) { try { child.kill("SIGKILL"); } catch (e) { /* gone */ } } });
@@ -407,7 +441,10 @@ async function measureSqlite(run, duration) {
     if (run.rssStart === undefined) { run.rssStart = rssBytes(pid); }
     const before = cpuTicks(pid);
     const tally = { samples: [] };
+    run.rss = run.rss || [];
+    const stopRss = sampleRss([pid], run.rss);
     const result = await autocannonLoad(run.server.port, duration, run.pool, tally, true);
+    stopRss();
     run.cpuMs += (cpuTicks(pid) - before) * (1000 / clockTick);
     run.rssEnd = rssBytes(pid);
     run.answered200 += tally[200] || 0;
@@ -434,7 +471,7 @@ async function finishSqlite(run) {
             reqs: total / duration, p50: result.latency.p50, p99: result.latency.p99,
             segmentReqs: run.segments.map((r) => r.totalCompletedRequests / r.duration),
             errors, total, cpuPerReq: run.cpuMs / Math.max(1, total),
-            rssStart: run.rssStart, rssEnd: run.rssEnd, bytesPerRow: bytes.perRow, dbBytes: bytes.size,
+            rssStart: run.rssStart, rssEnd: run.rssEnd, rss: rssSummary(run.rss && run.rss[0]), bytesPerRow: bytes.perRow, dbBytes: bytes.size,
             problems: errors ? [`${run.label}: ${errors} errors (${Object.keys(result.statusCodeStats || {}).map((c) => `${c}x${result.statusCodeStats[c].count}`).join(" ")}; ${result.errors} connection errors, ${result.timeouts} timeouts) ${run.samples.join(" | ")}`] : []
         };
     } finally {
@@ -615,7 +652,10 @@ async function runMysql(deviceCount, rows) {
         const rssStart = pids.map(rssBytes);
         const cpuBefore = pids.map(cpuTicks);
         const dbCpuBefore = cpuTicks(db.child.pid);
+        const rssSeries = [];
+        const stopRss = sampleRss(pids, rssSeries);
         const result = await roundRobinLoad(servers, CONFIG.seconds, pool);
+        stopRss();
         const cpuMs = pids.map((pid, i) => (cpuTicks(pid) - cpuBefore[i]) * (1000 / clockTick));
         const dbCpuMs = (cpuTicks(db.child.pid) - dbCpuBefore) * (1000 / clockTick);
         const rssEnd = pids.map(rssBytes);
@@ -634,12 +674,13 @@ async function runMysql(deviceCount, rows) {
         const lines = [Object.assign({}, base, {
             label, reqs: result.total / result.elapsed, p50: result.latency.p50, p99: result.latency.p99,
             errors: result.errors, total: result.total, cpuPerReq: (cpuMs[0] + cpuMs[1]) / Math.max(1, result.total),
-            rssStart: rssStart[0] + rssStart[1], rssEnd: rssEnd[0] + rssEnd[1], bytesPerRow, dbBytes: Number(size.bytes)
+            rssStart: rssStart[0] + rssStart[1], rssEnd: rssEnd[0] + rssEnd[1], bytesPerRow, dbBytes: Number(size.bytes),
+            rss: { max: NaN, trend: rssSummary(rssSeries[0]).trend + rssSummary(rssSeries[1]).trend }
         })];
         result.per.forEach((p, i) => lines.push({
             label: `  instance ${i + 1}`, devices: "", rowsAtStart: "", buildMs: null,
             reqs: p.count / result.elapsed, p50: p.p50, p99: p.p99, errors: p.errors, total: p.count,
-            cpuPerReq: cpuMs[i] / Math.max(1, p.count), rssStart: rssStart[i], rssEnd: rssEnd[i], bytesPerRow: null
+            cpuPerReq: cpuMs[i] / Math.max(1, p.count), rssStart: rssStart[i], rssEnd: rssEnd[i], rss: rssSummary(rssSeries[i]), bytesPerRow: null
         }));
         if (!check.ok) { problems.push(`MariaDB exactly-once check failed: ${check.text}`); }
         return { lines, check, dbCpuPerReq: dbCpuMs / Math.max(1, result.total), problems };
@@ -656,11 +697,12 @@ async function runMysql(deviceCount, rows) {
 function table(rows) {
     const mb = (b) => (b / 1048576).toFixed(1);
     const ms = (v) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v.toFixed(1)) : "-");
-    const header = ["run", "devices", "rows at start", "build s", "req/s", "p50 ms", "p99 ms", "errors", "CPU ms/req", "RSS start MB", "RSS end MB", "DB bytes/row"];
+    const header = ["run", "devices", "rows at start", "build s", "req/s", "p50 ms", "p99 ms", "errors", "CPU ms/req", "RSS start MB", "RSS end MB", "RSS max MB", "RSS trend MB/min", "DB bytes/row"];
+    const num = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : "-");
     const lines = rows.map((r) => [
         r.label, String(r.devices), String(r.rowsAtStart), r.buildMs === null ? "" : seconds(r.buildMs),
         r.reqs.toFixed(0), ms(r.p50), ms(r.p99), `${r.errors}/${r.total}`, r.cpuPerReq.toFixed(3),
-        mb(r.rssStart), mb(r.rssEnd), r.bytesPerRow === null ? "" : Number.isFinite(r.bytesPerRow) ? r.bytesPerRow.toFixed(0) : "-"
+        mb(r.rssStart), mb(r.rssEnd), r.rss && Number.isFinite(r.rss.max) ? mb(r.rss.max) : "-", num(r.rss && r.rss.trend, 1), r.bytesPerRow === null ? "" : Number.isFinite(r.bytesPerRow) ? r.bytesPerRow.toFixed(0) : "-"
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
     const fmt = (cells) => "| " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
@@ -690,7 +732,8 @@ async function main() {
         `${CONFIG.connections} connections, ${CONFIG.warmup} s warm-up + ${CONFIG.seconds} s per run ` +
         `(SQLite A and B interleaved in ${CONFIG.rounds} rounds of ${(CONFIG.seconds / CONFIG.rounds).toFixed(1)} s)\n`);
     console.log(table(rows));
-    console.log("\nRSS start: after the warm-up; end: after the timed run (MariaDB total: both instances). " +
+    console.log("\nRSS start: after the warm-up; end: after the timed run (MariaDB total: both instances); max and trend (least-squares slope) " +
+        "from a reading every 250 ms through the timed run (a run's segments joined). " +
         "DB bytes/row: SQLite file incl. -wal after a checkpoint / Data rows; MariaDB data_length + index_length of the schema / Data rows.");
     console.log(`SQLite B/A: req/s ${(b.reqs / a.reqs).toFixed(2)} (target >= 0.9), p99 ${(b.p99 / a.p99).toFixed(2)} (target <= 1.5), ` +
         `CPU/req ${(b.cpuPerReq / a.cpuPerReq).toFixed(2)}, RSS end-start A ${((a.rssEnd - a.rssStart) / 1048576).toFixed(1)} MB, B ${((b.rssEnd - b.rssStart) / 1048576).toFixed(1)} MB; ` +
