@@ -161,8 +161,9 @@ describe("Node-RED editor in Chromium (packed tarball)", function () {
             (await node.locator(".red-ui-palette-label").textContent()).replace(/\s+/g, " ").trim().should.equal(label);
             (await node.locator(`.red-ui-palette-icon-container i.${icon}`).count()).should.equal(1, `${type} icon`);
         }
-        // The other categories fold away with a jQuery animation, which screenshots would catch halfway.
-        await page.waitForTimeout(600);
+        // The other categories fold away with a jQuery animation, which screenshots would catch halfway:
+        // the screenshot once no element is animated any more.
+        await page.waitForFunction(function () { return $(":animated").length === 0; });
         await page.locator("#red-ui-palette").screenshot({ path: path.join(ARTIFACTS, "palette.png") });
         await page.click("#red-ui-palette-search .red-ui-searchBox-clear");
         await page.locator(".red-ui-palette-node[data-palette-type='inject']").waitFor({ state: "visible" });
