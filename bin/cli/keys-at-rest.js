@@ -24,7 +24,6 @@ const { CliError, usageError } = require("./errors.js");
 /** How many rows a progress report covers. */
 const PROGRESS_EVERY = 1000;
 const WRAPPED_PREFIX = "kw1:";
-const LABEL = /^[A-Za-z0-9._-]{1,32}$/;
 // The core, loaded on first use (core.js): --help works without it built.
 const wasm = {
     wrapKey: (...args) => core().wrapKey(...args),
@@ -88,16 +87,14 @@ function kekFrom(values, options) {
 
 /** Refuses a KEK text the core would refuse, naming where it came from (never its value). */
 function checkKek(kek, where) {
-    try {
-        wasm.wrapKey("00", "x", kek);
-    } catch (error) {
+    if (!kekModule().isKek(core(), kek)) {
         throw new CliError(`${where} does not hold a key-encryption key: it must be one line <label>:<64 hex digits>, the label 1 to 32 of A-Z a-z 0-9 . _ - (wsn-crypto new-kek makes one)`);
     }
 }
 
 /** A fresh KEK text from the OS's secure generator. */
 function newKek(label) {
-    if (!LABEL.test(label)) { throw usageError("--label must be 1 to 32 characters from A-Z a-z 0-9 . _ -"); }
+    if (!kekModule().isLabel(label)) { throw usageError("--label must be 1 to 32 characters from A-Z a-z 0-9 . _ -"); }
     return `${label}:${crypto.randomBytes(32).toString("hex")}`;
 }
 
@@ -171,10 +168,10 @@ async function scrub(db) {
  * then `({done, changing})` every PROGRESS_EVERY rows.
  */
 async function rewriteKeys(db, plan, onProgress) {
-    await (db.begin ? db.begin() : db.exec("BEGIN IMMEDIATE"));
+    await db.begin();
     try {
         // `forUpdate` (MySQL: " FOR UPDATE") is a constant of the handle, not data.
-        const rows = await db.all("SELECT deviceID AS id, deviceKey AS stored FROM Devices ORDER BY deviceID" + (db.forUpdate || ""));
+        const rows = await db.all("SELECT deviceID AS id, deviceKey AS stored FROM Devices ORDER BY deviceID" + db.forUpdate);
         const changes = plan(rows);
         if (onProgress) { onProgress({ started: true, total: rows.length, changing: changes.length }); }
         for (const [index, change] of changes.entries()) {
@@ -183,11 +180,11 @@ async function rewriteKeys(db, plan, onProgress) {
             if (result.changes !== 1) { throw new CliError(`device ${change.id} changed while its key was being rewritten; nothing was changed, run it again`); }
             if (onProgress && (index + 1) % PROGRESS_EVERY === 0) { onProgress({ done: index + 1, changing: changes.length }); }
         }
-        await (db.commit ? db.commit() : db.exec("COMMIT"));
+        await db.commit();
         return { changed: changes.length, total: rows.length, scrubbed: await scrub(db) };
     } catch (error) {
         // A failed ROLLBACK (connection gone) must not hide why it failed.
-        await (db.rollback ? db.rollback() : db.exec("ROLLBACK")).catch(() => {});
+        await db.rollback().catch(() => {});
         throw mysqlHint(error);
     }
 }

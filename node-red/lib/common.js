@@ -5,7 +5,7 @@
 
 const util = require("util");
 const wasm = require("../../pkg/wsn_crypto.js");
-const { readKek } = require("./kek.js");
+const { readKek, isKek } = require("./kek.js");
 
 /** The core's codes for a key-encryption key that is missing or does not fit: the operator's problem, never the device's. */
 const KEK_CODES = ["kek_missing", "bad_kek", "wrong_kek", "bad_stored_key"];
@@ -140,9 +140,7 @@ function nodeKek(RED, node, config) {
     }
     // Checked at start, so that a mistyped KEK is said once now rather than
     // found on the first request (the core parses it; the text is never logged).
-    try {
-        wasm.wrapKey("00", "x", kek);
-    } catch (err) {
+    if (!isKek(wasm, kek)) {
         node.error(`the key-encryption key (${where.replace(/, label .*$/, "")}) is not one line <label>:<64 hex digits> (bad_kek): ` +
             "every request is answered server_error. See the README, \"Keys at rest\".");
         node.status({ fill: "red", shape: "ring", text: "bad KEK" });

@@ -46,11 +46,29 @@ function readKek(source, env = process.env) {
 // be secret.
 const LABEL = /^[A-Za-z0-9._-]{1,32}$/;
 
+function isLabel(text) {
+    return typeof text === "string" && LABEL.test(text);
+}
+
 /** The label of a KEK text (the part before ':'), safe to log; undefined unless it is a valid label. */
 function kekLabel(kekText) {
     const colon = typeof kekText === "string" ? kekText.indexOf(":") : -1;
     const label = colon > 0 ? kekText.slice(0, colon) : undefined;
-    return label !== undefined && LABEL.test(label) ? label : undefined;
+    return isLabel(label) ? label : undefined;
 }
 
-module.exports = { readKek, kekLabel, kekError, DEFAULT_ENV, DEFAULT_FILE_ENV };
+/**
+ * Whether the core takes `kekText` as a KEK. The core is the one parser of a
+ * KEK: this asks it to wrap a dummy key, and keeps nothing. `wasm` is the
+ * loaded core (the nodes and the CLI load it each their own way).
+ */
+function isKek(wasm, kekText) {
+    try {
+        wasm.wrapKey("00", "x", kekText);
+        return true;
+    } catch (err) {
+        return false;
+    }
+}
+
+module.exports = { readKek, kekLabel, isLabel, isKek, kekError, DEFAULT_ENV, DEFAULT_FILE_ENV };
