@@ -20,6 +20,7 @@ const backend = require("../scripts/lib/backend.js");
 const device = require("../tests/js/helpers/device.js");
 const reference = require("../tests/js/helpers/auth-reference.js");
 const flows = require("./flows.js");
+const { cpuMs, peakRssBytes } = require("./lib/proc.js");
 const wasm = require("../pkg/wsn_crypto.js");
 
 const SECONDS = Number(process.env.BENCH_SECONDS) || 10;
@@ -27,7 +28,6 @@ const WARMUP_SECONDS = 2;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS) || 16;
 // Enough fresh SEQNs per device for the fastest variant's whole run.
 const BODIES_PER_DEVICE = Number(process.env.BENCH_BODIES) || 6000;
-const CLOCK_TICK_MS = 1000 / 100;
 
 const DEVICES = Array.from({ length: CONNECTIONS }, function (_, i) {
     return { id: `BENCH${String(i).padStart(2, "0")}`, key: crypto.randomBytes(16).toString("hex").toUpperCase(), seqn: 0, formats: "passphrase,raw,auth" };
@@ -58,14 +58,6 @@ const VARIANTS = [
     { name: "e", label: "(e) auth v2, keys wrapped", flows: null, body: authBody, query: authQuery, kek: BENCH_KEK }
 ];
 
-function cpuTicks(pid) {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-}
-function peakRssBytes(pid) {
-    const line = fs.readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"));
-    return Number(line.split(/\s+/)[1]) * 1024;
-}
 
 // Variants with the same client share one set of bodies: each variant has a
 // fresh database, so the same SEQNs are fresh again.
@@ -167,15 +159,15 @@ async function runVariant(variant, work) {
         if (variant.query) { state.queries = new Map(DEVICES.map((dev) => [dev.id, variant.query(dev).text])); }
         for (const endpoint of ["get", "post"]) {
             await load(server.port, endpoint, WARMUP_SECONDS, state);
-            const before = cpuTicks(server.child.pid);
+            const before = cpuMs(server.child.pid);
             const result = await load(server.port, endpoint, SECONDS, state);
-            const cpuMs = (cpuTicks(server.child.pid) - before) * CLOCK_TICK_MS;
+            const usedMs = cpuMs(server.child.pid) - before;
             rows.push({
                 variant: variant.name, label: variant.label, endpoint: endpoint === "get" ? (variant.query ? "SEQN query" : "GET /wsn/:id") : "POST /data/:id",
                 reqs: result.requests.average, p50: result.latency.p50, p99: result.latency.p99,
                 errors: result.errors + result.timeouts + result.non2xx, total: result.requests.total,
                 statuses: Object.keys(result.statusCodeStats || {}).map((code) => `${code}×${result.statusCodeStats[code].count}`).join(" "),
-                cpuPerReq: cpuMs / Math.max(1, result.requests.total)
+                cpuPerReq: usedMs / Math.max(1, result.requests.total)
             });
             process.stderr.write(`bench: ${variant.label} ${endpoint}: ${Math.round(result.requests.average)} req/s\n`);
         }

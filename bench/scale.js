@@ -41,7 +41,7 @@ const os = require("os");
 const path = require("path");
 const http = require("http");
 const crypto = require("crypto");
-const { execFileSync } = require("child_process");
+const { cpuMs, rssBytes } = require("./lib/proc.js");
 const autocannon = require("autocannon");
 const backend = require("../scripts/lib/backend.js");
 const reference = require("../tests/js/helpers/auth-reference.js");
@@ -74,8 +74,6 @@ const ROW_SPACING_S = 30; // built rows are 30 s apart, all in the past
 const ROW_EPOCH = 1700000000; // 2023-11-14T22:13:20Z
 const ROW_EPOCH_SQL = "2023-11-14 22:13:20";
 
-let clockTick = 100;
-try { clockTick = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100; } catch (e) { /* 100 */ }
 
 const log = (text) => process.stderr.write(`scale: ${text}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -146,16 +144,7 @@ class DevicePool {
     }
 }
 
-// --- the processes, from /proc ---
-
-function cpuTicks(pid) {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-}
-function rssBytes(pid) {
-    const line = fs.readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
-    return Number(line.split(/\s+/)[1]) * 1024;
-}
+// --- the processes' memory over a run (bench/lib/proc.js reads /proc) ---
 
 /**
  * RSS of `pids` read every 250 ms while a timed run goes on (a measurement's
@@ -439,13 +428,13 @@ async function prepareSqlite(label, deviceCount, rows) {
 async function measureSqlite(run, duration) {
     const pid = run.server.child.pid;
     if (run.rssStart === undefined) { run.rssStart = rssBytes(pid); }
-    const before = cpuTicks(pid);
+    const before = cpuMs(pid);
     const tally = { samples: [] };
     run.rss = run.rss || [];
     const stopRss = sampleRss([pid], run.rss);
     const result = await autocannonLoad(run.server.port, duration, run.pool, tally, true);
     stopRss();
-    run.cpuMs += (cpuTicks(pid) - before) * (1000 / clockTick);
+    run.cpuMs += cpuMs(pid) - before;
     run.rssEnd = rssBytes(pid);
     run.answered200 += tally[200] || 0;
     run.samples.push(...tally.samples);
@@ -650,14 +639,14 @@ async function runMysql(deviceCount, rows) {
         }
         const pids = servers.map((s) => s.child.pid);
         const rssStart = pids.map(rssBytes);
-        const cpuBefore = pids.map(cpuTicks);
-        const dbCpuBefore = cpuTicks(db.child.pid);
+        const cpuBefore = pids.map(cpuMs);
+        const dbCpuBefore = cpuMs(db.child.pid);
         const rssSeries = [];
         const stopRss = sampleRss(pids, rssSeries);
         const result = await roundRobinLoad(servers, CONFIG.seconds, pool);
         stopRss();
-        const cpuMs = pids.map((pid, i) => (cpuTicks(pid) - cpuBefore[i]) * (1000 / clockTick));
-        const dbCpuMs = (cpuTicks(db.child.pid) - dbCpuBefore) * (1000 / clockTick);
+        const usedMs = pids.map((pid, i) => cpuMs(pid) - cpuBefore[i]);
+        const dbCpuMs = cpuMs(db.child.pid) - dbCpuBefore;
         const rssEnd = pids.map(rssBytes);
         acked.push(...result.acked);
         note(result, "run");
@@ -673,14 +662,14 @@ async function runMysql(deviceCount, rows) {
         const base = { devices: deviceCount, rowsAtStart: rows, buildMs };
         const lines = [Object.assign({}, base, {
             label, reqs: result.total / result.elapsed, p50: result.latency.p50, p99: result.latency.p99,
-            errors: result.errors, total: result.total, cpuPerReq: (cpuMs[0] + cpuMs[1]) / Math.max(1, result.total),
+            errors: result.errors, total: result.total, cpuPerReq: (usedMs[0] + usedMs[1]) / Math.max(1, result.total),
             rssStart: rssStart[0] + rssStart[1], rssEnd: rssEnd[0] + rssEnd[1], bytesPerRow, dbBytes: Number(size.bytes),
             rss: { max: NaN, trend: rssSummary(rssSeries[0]).trend + rssSummary(rssSeries[1]).trend }
         })];
         result.per.forEach((p, i) => lines.push({
             label: `  instance ${i + 1}`, devices: "", rowsAtStart: "", buildMs: null,
             reqs: p.count / result.elapsed, p50: p.p50, p99: p.p99, errors: p.errors, total: p.count,
-            cpuPerReq: cpuMs[i] / Math.max(1, p.count), rssStart: rssStart[i], rssEnd: rssEnd[i], rss: rssSummary(rssSeries[i]), bytesPerRow: null
+            cpuPerReq: usedMs[i] / Math.max(1, p.count), rssStart: rssStart[i], rssEnd: rssEnd[i], rss: rssSummary(rssSeries[i]), bytesPerRow: null
         }));
         if (!check.ok) { problems.push(`MariaDB exactly-once check failed: ${check.text}`); }
         return { lines, check, dbCpuPerReq: dbCpuMs / Math.max(1, result.total), problems };
