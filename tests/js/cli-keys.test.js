@@ -11,13 +11,13 @@ const fs = require("fs");
 const os = require("os");
 const path = require("path");
 const crypto = require("crypto");
-const { spawn, execFileSync } = require("child_process");
+const { execFileSync } = require("child_process");
 const should = require("should");
 const backend = require("../../scripts/lib/backend.js");
 const mariadb = require("../../scripts/lib/mariadb.js");
 const wasm = require("../../pkg/wsn_crypto.js");
 
-const CLI = path.join(backend.ROOT, "bin", "wsn-crypto.js");
+const { runCli, keyFile } = require("./helpers/cli.js");
 const sqlite3 = require(path.join(backend.ROOT, "node_modules", "sqlite3"));
 // Enough devices that wrapping them takes a while: the kill lands mid-transaction.
 const MANY = Number(process.env.WSN_KEYS_MANY) || 20000;
@@ -53,51 +53,21 @@ function assertNoSecret(text, what, allowKeys, allowKeks) {
     }
 }
 
-/** The environment of a run: the caller's, without any key, KEK or database URL of its own. */
-function cleanEnv(extra) {
-    const env = Object.assign({}, process.env);
-    for (const name of ["WSN_KEY", "WSN_KEK", "WSN_KEK_FILE", "WSN_MYSQL_URL"]) { delete env[name]; }
-    return Object.assign(env, extra || {});
-}
-
 /**
- * Starts the CLI; `onStderr(text so far, child)` is called as stderr
- * arrives. Resolves to {status, signal, stdout, stderr} after the secret check.
+ * Runs the CLI (tests/js/helpers/cli.js; `onStderr(text so far, child)` as
+ * stderr arrives); resolves to {status, signal, stdout, stderr} after the
+ * secret check.
  */
-function cli(args, options) {
-    const opts = options || {};
-    return new Promise(function (resolve, reject) {
-        const child = spawn(process.execPath, [CLI].concat(args), { cwd: backend.ROOT, env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", function (d) {
-            stderr += d;
-            if (opts.onStderr) { opts.onStderr(stderr, child); }
-        });
-        child.on("error", reject);
-        child.on("close", function (status, signal) {
-            try {
-                assertNoSecret(stdout + stderr, `wsn-crypto ${args[0]}`, args[0] === "provision", args[0] === "new-kek");
-            } catch (error) {
-                return reject(error);
-            }
-            resolve({ status, signal, stdout, stderr });
-        });
-    });
+async function cli(args, options) {
+    const result = await runCli(args, options);
+    assertNoSecret(result.stdout + result.stderr, `wsn-crypto ${args[0]}`, args[0] === "provision", args[0] === "new-kek");
+    return result;
 }
 
 async function ok(args, options) {
     const result = await cli(args, options);
     should(result.status).equal(0, `wsn-crypto ${args.join(" ")}:\n${result.stderr}`);
     return result;
-}
-
-/** A key file of mode 0600 holding `kek`. */
-function keyFile(dir, name, kek) {
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, kek + "\n", { mode: 0o600 });
-    return file;
 }
 
 /** Every device row of an SQLite file: {id: stored key}. */

@@ -8,11 +8,10 @@ const fs = require("fs");
 const http = require("http");
 const os = require("os");
 const path = require("path");
-const { spawn } = require("child_process");
 const should = require("should");
 const backend = require("../../scripts/lib/backend.js");
 
-const CLI = path.join(backend.ROOT, "bin", "wsn-crypto.js");
+const { runCli } = require("./helpers/cli.js");
 const COMMANDS = ["init", "migrate", "provision", "list", "remove", "new-kek", "wrap-keys", "rewrap", "send", "resync", "seal", "open", "encrypt", "decrypt"];
 const HEX_KEY_128 = /^[0-9A-F]{32}$/;
 
@@ -21,35 +20,19 @@ const HEX_KEY_128 = /^[0-9A-F]{32}$/;
 const knownKeys = new Set();
 
 /**
- * Runs the CLI; resolves to {status, stdout, stderr}. options: input (stdin
- * text), env (added to a clean copy of process.env), cwd.
+ * Runs the CLI (tests/js/helpers/cli.js: options input, env, cwd, cli);
+ * resolves to {status, stdout, stderr} after the check that no key was printed.
  */
-function cli(args, options) {
-    const opts = options || {};
-    const env = Object.assign({}, process.env, opts.env || {});
-    delete env.WSN_KEY;
-    if (opts.env && opts.env.WSN_KEY) { env.WSN_KEY = opts.env.WSN_KEY; }
-    return new Promise(function (resolve, reject) {
-        const child = spawn(process.execPath, [opts.cli || CLI].concat(args), {
-            cwd: opts.cwd || backend.ROOT, env, stdio: ["pipe", "pipe", "pipe"]
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", (d) => { stderr += d; });
-        child.on("error", reject);
-        child.on("close", function (status) {
-            if (args[0] !== "provision") {
-                for (const key of knownKeys) {
-                    if (stdout.includes(key) || stderr.includes(key)) {
-                        return reject(new Error(`wsn-crypto ${args[0]} printed a key:\n${stdout}\n${stderr}`));
-                    }
-                }
+async function cli(args, options) {
+    const { status, stdout, stderr } = await runCli(args, options);
+    if (args[0] !== "provision") {
+        for (const key of knownKeys) {
+            if (stdout.includes(key) || stderr.includes(key)) {
+                throw new Error(`wsn-crypto ${args[0]} printed a key:\n${stdout}\n${stderr}`);
             }
-            resolve({ status, stdout, stderr });
-        });
-        child.stdin.end(opts.input === undefined ? "" : opts.input);
-    });
+        }
+    }
+    return { status, stdout, stderr };
 }
 
 async function provision(db, args) {

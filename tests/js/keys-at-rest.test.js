@@ -14,7 +14,7 @@ const fs = require("fs");
 const os = require("os");
 const path = require("path");
 const crypto = require("crypto");
-const { spawn, execFileSync } = require("child_process");
+const { spawn } = require("child_process");
 const should = require("should");
 
 const backend = require("../../scripts/lib/backend.js");
@@ -25,10 +25,10 @@ const auth = require("./helpers/auth-reference.js");
 const { post, exchange, fetchWithin, textWithin } = require("./helpers/http.js");
 const { until, within } = require("./helpers/until.js");
 const { ALL_FORMATS } = require("./helpers/article.js");
+const { runCli, keyFile: cliKeyFile } = require("./helpers/cli.js");
 const wasm = require("../../pkg/wsn_crypto.js");
 
 const WebSocket = require(path.join(backend.ROOT, "node_modules", "ws"));
-const CLI = path.join(backend.ROOT, "bin", "wsn-crypto.js");
 
 const KEK = `t1:${crypto.randomBytes(32).toString("hex")}`;
 const WRONG_KEK = `t2:${crypto.randomBytes(32).toString("hex")}`;
@@ -63,24 +63,7 @@ function assertNoSecret(text, what) {
 }
 
 function keyFile(name, kek) {
-    const file = path.join(workDir, name);
-    fs.writeFileSync(file, kek + "\n", { mode: 0o600 });
-    return file;
-}
-
-/** The CLI as a user runs it; resolves {status, stdout, stderr}. */
-function cli(args, env) {
-    return new Promise(function (resolve, reject) {
-        const clean = Object.assign({}, process.env);
-        for (const name of ["WSN_KEY", "WSN_KEK", "WSN_KEK_FILE", "WSN_MYSQL_URL"]) { delete clean[name]; }
-        const child = spawn(process.execPath, [CLI].concat(args), { env: Object.assign(clean, env || {}), stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", (d) => { stderr += d; });
-        child.on("error", reject);
-        child.on("close", (status) => resolve({ status, stdout, stderr }));
-    });
+    return cliKeyFile(workDir, name, kek);
 }
 
 /**
@@ -264,7 +247,7 @@ describe("keys at rest in a real Node-RED: wrapped keys, the KEK outside the flo
             const devices = [newDevice("SQ"), newDevice("SQ")];
             const dir = await userDir("node-red-sqlite", debugFlows("sqlite-debug.json", path.join(backend.ROOT, "flows", "wsn-sqlite.json")));
             await backend.createDatabase(dbFile, devices);
-            const migrated = await cli(["wrap-keys", "--db", dbFile, "--kek", kekFile]);
+            const migrated = await runCli(["wrap-keys", "--db", dbFile, "--kek", kekFile]);
             migrated.status.should.equal(0, migrated.stderr);
             for (const row of (await snapshot()).devices) { row.deviceKey.should.startWith("kw1:t1:"); }
             server = await backend.startNodeRed({ dir, db: dbFile, logLevel: "info", env: { WSN_KEK_FILE: kekFile } });
@@ -406,7 +389,7 @@ describe("keys at rest in a real Node-RED: wrapped keys, the KEK outside the flo
             database = await db.createDatabase({ database: "wsnkeys", user: "wsnkeys", devices });
             url = `mysql://${database.user}:${encodeURIComponent(database.password)}@127.0.0.1:${db.port}/${database.database}`;
             kekFile = keyFile("kek-mysql", KEK);
-            const migrated = await cli(["wrap-keys", "--kek", kekFile], { WSN_MYSQL_URL: url });
+            const migrated = await runCli(["wrap-keys", "--kek", kekFile], { env: { WSN_MYSQL_URL: url } });
             migrated.status.should.equal(0, migrated.stderr);
             for (const row of (await snapshot()).devices) { row.deviceKey.should.startWith("kw1:t1:"); }
             ({ instance: server, instanceBase: base } = await startInstance("node-red-mysql", kekFile));
