@@ -28,10 +28,14 @@ module.exports = function (RED) {
         }
         /** The KEK text, or undefined when none is configured (or it could not be read). */
         node.kek = function () { return kek; };
-        /** What to say in a log about where the KEK came from: the source and label only. */
-        node.describe = function () {
+        /**
+         * What to say in a log about where the KEK came from: the source, and
+         * the label with `label: true` (for a KEK the core takes: the caller checks).
+         */
+        node.describe = function (options) {
             const where = node.source === "env" ? `environment variable ${node.variable}` : node.source === "file" ? `file ${node.file}` : "credential";
-            return kek ? `${where}, label ${kekLabel(kek) || "?"}` : `${where}: ${problem || "not set"}`;
+            if (!kek) { return `${where}: ${problem || "not set"}`; }
+            return options && options.label ? `${where}, label ${kekLabel(kek) || "?"}` : where;
         };
     }
 

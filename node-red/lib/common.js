@@ -124,24 +124,27 @@ function statusCounter(node, label) {
  */
 function nodeKek(RED, node, config) {
     const kekNode = config.kek ? RED.nodes.getNode(config.kek) : null;
+    const fromNode = Boolean(kekNode && typeof kekNode.kek === "function");
     let kek;
     let where = "WSN_KEK or WSN_KEK_FILE";
-    if (kekNode && typeof kekNode.kek === "function") {
+    if (fromNode) {
         kek = kekNode.kek();
-        where = kekNode.describe();
     } else {
         try { kek = readKek(); } catch (err) { where = err.message; }
     }
+    // Checked at start, so that a mistyped KEK is said once now rather than
+    // found on the first request (the core parses it). Only a KEK the core
+    // takes has its label named: the text before a mistyped one's ':' may be secret.
+    const valid = Boolean(kek) && isKek(wasm, kek);
+    if (fromNode) { where = kekNode.describe({ label: valid }); }
     if (!kek) {
         node.warn(`no key-encryption key (${where}): device keys are used as the database stores them; ` +
             "a wrapped key is answered server_error. See the README, \"Deployment\".");
         node.status({ fill: "yellow", shape: "ring", text: "keys not wrapped: no KEK" });
         return kek;
     }
-    // Checked at start, so that a mistyped KEK is said once now rather than
-    // found on the first request (the core parses it; the text is never logged).
-    if (!isKek(wasm, kek)) {
-        node.error(`the key-encryption key (${where.replace(/, label .*$/, "")}) is not one line <label>:<64 hex digits> (bad_kek): ` +
+    if (!valid) {
+        node.error(`the key-encryption key (${where}) is not one line <label>:<64 hex digits> (bad_kek): ` +
             "every request is answered server_error. See the README, \"Keys at rest\".");
         node.status({ fill: "red", shape: "ring", text: "bad KEK" });
     }

@@ -849,7 +849,7 @@ describe("keys at rest: the nodes with a wsn-kek config node", function () {
                 await loadFlow(flow);
                 const r = await run("d", request(passphraseBody(device.dataMessage(5)), row(4, WRAPPED)));
                 r.out.should.equal(1, JSON.stringify(props));
-                helper.getNode("k").describe().should.equal("environment variable WSN_TEST_KEK, label demo");
+                helper.getNode("k").describe({ label: true }).should.equal("environment variable WSN_TEST_KEK, label demo");
                 await helper.unload();
             }
         } finally {
