@@ -16,7 +16,7 @@
 //! imports that do not catch, so a throwing or revoked Proxy would throw
 //! through the wasm frames and leave the module's stack unrestored.
 //!
-//! Request bodies come in as their JSON text only, read by serde_json in
+//! Request bodies come in as their JSON text only, read by the core's JSON reader in
 //! [`crate::json`]: a parsed object would cross as a tree of `JsValue`s of
 //! any depth, and a hostile nesting would reach the boundary.
 
@@ -207,7 +207,7 @@ fn plain_text(plain: Zeroizing<Vec<u8>>) -> Result<js_sys::JsString> {
 
 /// The device's JSON text as JavaScript reads it, with `JSON.parse`, so that
 /// it gets exactly the numbers and strings it would read itself, even those
-/// beyond 2^53. The text was read by serde_json already (is it an object,
+/// beyond 2^53. The text was read by the core's reader already (is it an object,
 /// its SEQN, its data): the rules need those answers inside the wasm, and
 /// asking the engine's parser for them would be a second crossing.
 fn parsed_message(json_text: &str) -> Result<JsValue> {

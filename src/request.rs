@@ -159,7 +159,7 @@ fn take_legacy(request: &Request<'_>, key: &str, options: &Options<'_>) -> Resul
         return Err(Error::BadFormat);
     }
     let seqn = match members.seqn {
-        SeqnMember::Number(n) => sequence::seqn_from_f64(n)?,
+        SeqnMember::Integer(n) => n,
         SeqnMember::Absent | SeqnMember::Bad => return Err(Error::BadSeqn),
     };
     check_data(options.endpoint, &members)?;
@@ -198,7 +198,7 @@ fn take_auth(text: &str, key: &str, options: &Options<'_>) -> core::result::Resu
         }
         match members.seqn {
             SeqnMember::Absent => {}
-            SeqnMember::Number(n) if sequence::seqn_from_f64(n) == Ok(seqn) => {}
+            SeqnMember::Integer(n) if n == seqn => {}
             _ => return Err(Error::BadSeqn),
         }
         check_data(options.endpoint, &members)?;

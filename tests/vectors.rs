@@ -898,6 +898,10 @@ fn sequence_seqn_as_the_backend_reads_it_table() {
         (r#"{"SEQN":-9223372036854775808}"#, Err(Error::BadSeqn)),
         (r#"{"SEQN":1.5}"#, Err(Error::BadSeqn)),
         (r#"{"SEQN":0.1}"#, Err(Error::BadSeqn)),
+        // A double would round these to 120 and to 2^53 − 1; the core takes a
+        // SEQN only when its digits are an integer (src/json.rs).
+        (r#"{"SEQN":120.00000000000000001}"#, Err(Error::BadSeqn)),
+        (r#"{"SEQN":9007199254740990.6}"#, Err(Error::BadSeqn)),
         (r#"{"SEQN":"120"}"#, Err(Error::BadSeqn)),
         (r#"{"SEQN":null}"#, Err(Error::BadSeqn)),
         (r#"{"SEQN":true}"#, Err(Error::BadSeqn)),
