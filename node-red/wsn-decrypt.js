@@ -1,7 +1,7 @@
 module.exports = function (RED) {
     "use strict";
     const { wasm, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusCounter, reject, nodeKek } = require("./lib/common.js");
-    const { POLICIES, ENDPOINTS, PARAMS, DECRYPT, LEGACY } = require("./lib/defaults.js");
+    const { POLICIES, ENDPOINTS, PARAMS, DECRYPT, LEGACY, DECRYPT_OUTPUTS } = require("./lib/defaults.js");
 
     /**
      * The request body as the text that crosses into the wasm module: bytes
@@ -80,8 +80,11 @@ module.exports = function (RED) {
         // A node saved before the option existed sets no msg.params.
         node.params = PARAMS.includes(config.params) ? config.params : LEGACY.params;
         // On "seqn", queries and resets leave by outputs of their own when the
-        // node has three; a node saved with two sends both on the first.
-        node.outputCount = node.endpoint === "seqn" && Number(config.outputs) === 3 ? 3 : LEGACY.outputs;
+        // node has three; a node saved with two sends both on the first. On
+        // "any", each kind has its own.
+        node.outputLabels = node.endpoint === "any" ? DECRYPT_OUTPUTS.any
+            : node.endpoint === "seqn" && Number(config.outputs) === 3 ? DECRYPT_OUTPUTS.seqn : DECRYPT_OUTPUTS.data;
+        node.outputCount = node.outputLabels.length;
         // The device id is inside every tag of the authenticated format; the
         // formats the device may use are checked before any decryption, and
         // none listed refuses all.
@@ -129,11 +132,10 @@ module.exports = function (RED) {
                 // (the reply's wsn encrypt node): under concurrency the gap
                 // seen here may already be out of date.
                 counter.accepted(0);
-                if (node.outputCount === 3) {
-                    send(taken.kind === "query" ? [msg, null, null] : [null, msg, null]);
-                } else {
-                    send([msg, null]);
-                }
+                const out = new Array(node.outputCount).fill(null);
+                const port = node.outputLabels.indexOf(taken.kind);
+                out[port >= 0 ? port : 0] = msg;
+                send(out);
                 done();
             } catch (error) {
                 reject(node, counter, msg, send, done, error, node.outputCount);

@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 "use strict";
-// Writes flows/wsn-sqlite.json and flows/wsn-mysql.json (and their copies
-// under examples/ for the editor's Import > Examples) from the definitions
-// below, so that the three endpoints stay the same on both databases: only
-// the database nodes, their SQL and the change nodes that hand them
-// parameters differ. Then prints the figures of each flow, measured on the
+// Writes flows/wsn-sqlite.json, flows/wsn-mysql.json and
+// flows/wsn-mqtt-sqlite.json (and their copies under examples/ for the
+// editor's Import > Examples) from the definitions below, so that the three
+// endpoints stay the same on both databases and both transports: only the
+// database nodes, their SQL, the change nodes that hand them parameters, and
+// where a request comes in and its answer goes out differ. Then prints the figures of each flow, measured on the
 // JSON written. Run: node scripts/make-flows.js [--check]
 // Figures of any flows file: node scripts/make-flows.js --figures FILE
 
 const fs = require("fs");
 const path = require("path");
-const { DECRYPT, ENCRYPT } = require("../node-red/lib/defaults.js");
+const { DECRYPT, ENCRYPT, DECRYPT_OUTPUTS } = require("../node-red/lib/defaults.js");
 // The answer to a database error, from the core's table of codes and statuses
 // (the flows are made after the build: scripts/test.sh builds first).
 const core = require("../pkg/wsn_crypto.js");
@@ -103,6 +104,63 @@ const DIALECTS = [
     }
 ];
 
+// --- MQTT (Node-RED's mqtt in / mqtt out, MQTT 5): devices publish to
+// wsn/<id>/up and are answered on wsn/<id>/down, or on the response topic
+// they name if it is inside wsn/<id>/down/ (a device may not have its
+// replies published anywhere else). The same SQLite statements. ---
+
+const MQTT_UP = "wsn/+/up";
+/**
+ * The reply topic, from the request's topic and MQTT 5 response topic:
+ * only a topic of the device's own down tree is honoured, and none with a
+ * wildcard (not publishable).
+ */
+const REPLY_TOPIC = [
+    "(",
+    "  $down := \"wsn/\" & $split(topic, \"/\")[1] & \"/down\";",
+    "  $asked := $type(responseTopic) = \"string\" ? responseTopic : \"\";",
+    "  ($asked = $down or $substring($asked, 0, $length($down) + 1) = $down & \"/\") and $not($contains($asked, \"+\") or $contains($asked, \"#\")) ? $asked : $down",
+    ")"
+].join("\n");
+
+const MQTT_DIALECTS = [
+    Object.assign({}, DIALECTS[0], {
+        file: "wsn-mqtt-sqlite.json",
+        idPrefix: "d",
+        transport: "mqtt",
+        tab: { id: "a1f0c0de00000003", type: "tab", label: "wsn-crypto (MQTT, SQLite)", disabled: false, info: "Encrypted, replay-protected data logging over MQTT: devices publish to wsn/<id>/up, replies go to wsn/<id>/down. See the package README, \"MQTT\".\nBroker: environment variables WSN_MQTT_URL, WSN_MQTT_USER, WSN_MQTT_PASSWORD. Database path: WSN_DB." },
+        database: { id: "a1f0c0de000000d3", type: "sqlitedb", db: "${WSN_DB}", mode: "RWC" },
+        kek: { id: "a1f0c0de000000e3", type: "wsn-kek", name: "", source: "env", variable: "WSN_KEK", file: "" },
+        // Everything from the environment, as the MySQL flows' database. The
+        // user and password are credentials; Node-RED resolves ${...} there too.
+        broker: {
+            id: "a1f0c0de000000b3", type: "mqtt-broker", name: "wsn broker", broker: "${WSN_MQTT_URL}", port: "", clientid: "",
+            autoConnect: true, usetls: false, protocolVersion: "5", keepalive: "60", cleansession: true, autoUnsubscribe: true,
+            birthTopic: "", birthQos: "0", birthRetain: "false", birthPayload: "", birthMsg: {},
+            closeTopic: "", closeQos: "0", closeRetain: "false", closePayload: "", closeMsg: {},
+            willTopic: "", willQos: "0", willRetain: "false", willPayload: "", willMsg: {},
+            userProps: "", sessionExpiry: "",
+            credentials: { user: "${WSN_MQTT_USER}", password: "${WSN_MQTT_PASSWORD}" }
+        },
+        /**
+         * A request as mqtt in gives it, made what the rest of the flow reads:
+         * the device id from the topic, the body kept aside from the payload
+         * (the device query overwrites it), the reply topic in msg.topic, and
+         * none of the request's publish properties carried into the reply
+         * (a retained request must not make a retained reply).
+         */
+        mqttRequest: [
+            set("device", "$split(topic, \"/\")[1]", "jsonata"),
+            { t: "move", p: "payload", pt: "msg", to: "request", tot: "msg" },
+            set("topic", REPLY_TOPIC, "jsonata"),
+            del("responseTopic"), del("retain"), del("qos"), del("userProperties"), del("contentType"),
+            del("messageExpiryInterval"), del("payloadFormatIndicator")
+        ],
+        deviceQuery: [set("params", "{}", "json"), set("params.$id", "device", "msg")],
+        storeInfo: "Accepted only with a SEQN above the stored one; the row and the new SEQN are written in one statement. QoS 1 redeliveries and a device's retries are replays: stored once, answered with the refusal."
+    })
+];
+
 // Layout: node x and y are centres. Columns 200 px apart, so that the
 // editor draws every wire left to right; a refusal runs on the row below.
 const COLUMN = 200;
@@ -119,7 +177,8 @@ function build(dialect) {
     const TAB = dialect.tab.id;
     const DB = dialect.database.id;
     let counter = 0;
-    const nodes = [dialect.tab, dialect.database, dialect.kek];
+    const mqtt = dialect.transport === "mqtt";
+    const nodes = [dialect.tab, dialect.database, dialect.kek].concat(mqtt ? [dialect.broker] : []);
     /** Ids by kind of node, distinct between the dialects so both files can be imported side by side. */
     function id(kind) {
         counter += 1;
@@ -160,14 +219,21 @@ function build(dialect) {
 
     const httpIn = (name, method, url) => ({ id: id("0"), type: "http in", name, url, method, upload: false, swaggerDoc: "", wires: [] });
     const httpResponse = () => ({ id: id("1"), type: "http response", name: "", statusCode: "", headers: {}, wires: [] });
+    // Replies at QoS 1, never retained; the topic is the one msg.topic holds.
+    const mqttOut = () => ({ id: id("1"), type: "mqtt out", name: "", topic: "", qos: "1", retain: "false", respTopic: "", contentType: "", userProps: "", correl: "", expiry: "", broker: dialect.broker.id, wires: [] });
+    /** Where an answer goes: the HTTP response, or a publish on the reply topic. */
+    const respond = mqtt ? mqttOut : httpResponse;
     const change = (name, rules) => ({ id: id("7"), type: "change", name, rules, wires: [] });
     const comment = (name, info) => ({ id: id("8"), type: "comment", name, info, wires: [] });
     const query = (name, sql) => Object.assign(dialect.query(id, DB, name, sql), { wires: [] });
+    // Over MQTT the body and the device id are where the first change node put them.
+    const body = mqtt ? "request" : DECRYPT.body;
+    const deviceId = mqtt ? "device" : DECRYPT.deviceId;
     function decrypt(name, endpoint) {
-        const outputs = endpoint === "seqn" ? 3 : 2;
+        const outputs = DECRYPT_OUTPUTS[endpoint].length;
         return {
-            id: id("4"), type: "wsn-decrypt", name, key: DECRYPT.key, keyType: DECRYPT.keyType, body: DECRYPT.body, stored: DECRYPT.stored,
-            policy: DECRYPT.policy, endpoint, params: dialect.params, maxLength: DECRYPT.maxLength, deviceId: DECRYPT.deviceId,
+            id: id("4"), type: "wsn-decrypt", name, key: DECRYPT.key, keyType: DECRYPT.keyType, body, stored: DECRYPT.stored,
+            policy: DECRYPT.policy, endpoint, params: dialect.params, maxLength: DECRYPT.maxLength, deviceId,
             formats: DECRYPT.formats, formatsType: DECRYPT.formatsType, kek: dialect.kek.id, outputs, wires: []
         };
     }
@@ -179,7 +245,7 @@ function build(dialect) {
     function encrypt(name, afterDecrypt, extra) {
         return Object.assign({
             id: id("5"), type: "wsn-encrypt", name, key: afterDecrypt ? "wsn.key" : ENCRYPT.key, keyType: "msg", message: ENCRYPT.message,
-            format: ENCRYPT.format, deviceId: ENCRYPT.deviceId, formats: afterDecrypt ? "wsn.formats" : ENCRYPT.formats, formatsType: "msg",
+            format: ENCRYPT.format, deviceId, formats: afterDecrypt ? "wsn.formats" : ENCRYPT.formats, formatsType: "msg",
             seqn: ENCRYPT.seqn, lost: ENCRYPT.lost, kek: dialect.kek.id, wires: []
         }, extra || {});
     }
@@ -199,7 +265,7 @@ function build(dialect) {
         if (before) { wire(before, [db]); }
         const check = g.add(stored(), col++, r);
         const ack = g.add(encrypt("Encrypt ack", true, { lost: dialect.lost }), col, r);
-        const ok = g.add(httpResponse(), col + 1, r);
+        const ok = g.add(respond(), col + 1, r);
         wire(db, [check]);
         wire(ack, [ok], [ok]);
         const refused = [set("wsn.refused", "true", "bool")];
@@ -219,7 +285,7 @@ function build(dialect) {
             beforeSeal = mark;
         }
         const seal = g.add(encrypt("Encrypt refusal", true, { seqn: dialect.refusalSeqn }), sealColumn, r + 1);
-        const refusedOk = g.add(httpResponse(), sealColumn + 1, r + 1);
+        const refusedOk = g.add(respond(), sealColumn + 1, r + 1);
         wire(beforeSeal, [seal]);
         wire(seal, [refusedOk], [refusedOk]);
         wire(check, [ack], [mark]);
@@ -235,6 +301,47 @@ function build(dialect) {
         return get;
     }
 
+    if (mqtt) {
+        mqttGroup();
+    } else {
+        httpGroups();
+    }
+    /**
+     * MQTT: one topic for every request. An unknown device gets no reply
+     * (nobody who could read one is there); an empty payload is the legacy
+     * SEQN query (GET /wsn/:id over HTTP); any other goes to the decrypt
+     * node, which tells the kinds apart (endpoint "any").
+     */
+    function mqttGroup() {
+        const g = group(`MQTT ${MQTT_UP}: SEQN query, reset or data; replies on wsn/<id>/down`);
+        g.add(comment(`MQTT ${MQTT_UP}`, "Every request a device makes over HTTP, on one topic: an authenticated query, reset or data message, a passphrase reset ({\"SEQN\":n}) or data message, a raw data message, or an empty payload for the legacy SEQN query. The answer is what HTTP would send as its body, published on wsn/<id>/down (or on the MQTT 5 response topic the request names, if it is inside wsn/<id>/down/), with the request's correlation data. Unknown devices get no answer. " + dialect.storeInfo), 0, 0);
+        const start = g.add({ id: id("0"), type: "mqtt in", name: "device requests", topic: MQTT_UP, qos: "1", datatype: "utf8", broker: dialect.broker.id, nl: true, rap: true, rh: 0, inputs: 0, wires: [] }, 0, 2);
+        const params = g.add(change("Device id, reply topic", dialect.mqttRequest.concat(dialect.deviceQuery)), 1, 2);
+        const get = g.add(query("Get device", "device"), 2, 2);
+        const route = g.add({
+            id: id("6"), type: "switch", name: "device? query?", property: "payload", propertyType: "msg",
+            rules: [{ t: "empty" }, { t: "jsonata_exp", v: "request = \"\"", vt: "jsonata" }, { t: "else" }],
+            checkall: "false", repair: false, outputs: 3, wires: []
+        }, 3, 2);
+        const seal = g.add(encrypt("Encrypt SEQN", false), 4, 1);
+        const sealOk = g.add(respond(), 5, 1);
+        const open = g.add(decrypt("Decrypt request", "any"), 4, 3);
+        const seqn = g.add(encrypt("Encrypt SEQN", true), 5, 2);
+        const seqnOk = g.add(respond(), 6, 2);
+        const reset = write(g, 5, 3, "Set SEQN", "reset");
+        const store = write(g, 5, 5, "Store data", "store");
+        const refusedOk = g.add(respond(), 5, 7);
+        wire(start, [params]);
+        wire(params, [get]);
+        wire(route, [], [seal], [open]);
+        wire(get, [route]);
+        wire(seal, [sealOk], [sealOk]);
+        wire(seqn, [seqnOk], [seqnOk]);
+        wire(open, [seqn], [reset], [store], [refusedOk]);
+        g.close();
+    }
+
+    function httpGroups() {
     // GET /wsn/:id -> encrypted {"SEQN":n} (the article's case 1; legacy formats only)
     {
         const g = group("GET /wsn/:id: the SEQN, encrypted (legacy formats)");
@@ -277,6 +384,8 @@ function build(dialect) {
         g.close();
     }
 
+    }
+
     // Database errors produce no output message from the database node; answer them here.
     {
         const g = group(`Database errors: ${SERVER_ERROR.status}`);
@@ -284,7 +393,7 @@ function build(dialect) {
         const caught = g.add({ id: id("9"), type: "catch", name: "database errors", scope, uncaught: false, wires: [] }, 0, 0);
         // Only a generic answer: the message may carry the device row.
         const generic = g.add(change(`${SERVER_ERROR.status}, nothing more`, [set("statusCode", String(SERVER_ERROR.status), "num"), set("payload", SERVER_ERROR.body, "json"), del("wsn")]), 1, 0);
-        const res = g.add(httpResponse(), 2, 0);
+        const res = g.add(respond(), 2, 0);
         wire(caught, [generic]);
         wire(generic, [res]);
         g.close();
@@ -306,8 +415,9 @@ function refusalOutput(node, index) {
 /**
  * The figures of a flows file, measured on its JSON: nodes (flow nodes, no
  * tab, group or configuration node), function nodes, wires, wires whose
- * target is not right of their source, groups, and per http in node the
- * success paths to an http response (nodes strictly between).
+ * target is not right of their source, groups, and per http in (or mqtt in)
+ * node the success paths to an http response (or mqtt out; nodes strictly
+ * between).
  */
 function figures(flow) {
     const byId = new Map(flow.map((n) => [n.id, n]));
@@ -323,10 +433,11 @@ function figures(flow) {
         }
     }
     const paths = [];
-    for (const start of flowNodes.filter((n) => n.type === "http in")) {
+    for (const start of flowNodes.filter((n) => n.type === "http in" || n.type === "mqtt in")) {
+        const endpoint = start.type === "mqtt in" ? `MQTT ${start.topic}` : `${start.method.toUpperCase()} ${start.url}`;
         (function walk(node, between) {
-            if (node.type === "http response") {
-                paths.push({ endpoint: `${start.method.toUpperCase()} ${start.url}`, between: between.length - 1, names: between.slice(1).map((n) => n.name || n.type) });
+            if (node.type === "http response" || node.type === "mqtt out") {
+                paths.push({ endpoint, between: between.length - 1, names: between.slice(1).map((n) => n.name || n.type) });
                 return;
             }
             node.wires.forEach(function (targets, index) {
@@ -348,7 +459,7 @@ function figures(flow) {
 function printFigures(name, f) {
     console.log(`${name}: ${f.nodes} nodes, ${f.functionNodes} function nodes, ${f.groups} groups, ${f.wires} wires, ${f.rightToLeft} right to left`);
     for (const p of f.successPaths) {
-        console.log(`  ${p.endpoint}: ${p.between} nodes between http in and http response (${p.between + 2} with them): ${p.names.join(" > ")}`);
+        console.log(`  ${p.endpoint}: ${p.between} nodes between the request and its answer (${p.between + 2} with them): ${p.names.join(" > ")}`);
     }
 }
 
@@ -363,7 +474,7 @@ function main() {
     const check = process.argv.includes("--check");
     const stale = [];
     let written = 0;
-    for (const dialect of DIALECTS) {
+    for (const dialect of DIALECTS.concat(MQTT_DIALECTS)) {
         const nodes = build(dialect);
         const text = JSON.stringify(nodes, null, 2) + "\n";
         const targets = [path.join(root, "flows", dialect.file), path.join(root, "examples", dialect.file)];
@@ -387,4 +498,4 @@ function main() {
 
 if (require.main === module) { main(); }
 
-module.exports = { DIALECTS, build, figures, refusalOutput };
+module.exports = { DIALECTS, MQTT_DIALECTS, build, figures, refusalOutput };

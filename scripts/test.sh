@@ -22,6 +22,8 @@ bash scripts/lib/ensure-device-tools.sh
 node scripts/lib/node-red-5.js || [ $? -eq 2 ]
 # The MySQL suite runs a private MariaDB server; Debian's package, once.
 node scripts/lib/mariadb.js install
+# The MQTT suite runs a private mosquitto broker; Debian's package, once.
+node scripts/lib/mosquitto.js install
 
 # Runs a suite, keeps its whole output in $log_dir/<name>.log and shows the
 # lines that `filter` selects; returns the suite's own exit status.

@@ -142,7 +142,7 @@ pub fn open(body: JsValue, key: JsValue, options: JsValue) -> core::result::Resu
 /// rule against `stored`. Returns `{format, kind, seqn, stored, lost,
 /// policy, message}`, and in the authenticated format `request`, the base64
 /// tag its reply must be bound to.
-/// Options: `{endpoint: "seqn" | "data", deviceId, formats, policy:
+/// Options: `{endpoint: "seqn" | "data" | "any", deviceId, formats, policy:
 /// "forward-only" | "any" | "none"}`; `endpoint` is required.
 /// A refusal throws an `Error` with its `code`; where the request's tag
 /// verified, also with `auth`, the refusal sealed for the device.

@@ -28,15 +28,20 @@ pub enum Endpoint {
     Seqn,
     /// `POST /data/:id`: a data message.
     Data,
+    /// One address for every kind, as an MQTT topic `wsn/<id>/up` is: a
+    /// legacy message with a `data` member is a data message, one without
+    /// it a reset.
+    Any,
 }
 
 impl Endpoint {
-    /// Reads an endpoint name as options give it: `seqn` or `data`.
+    /// Reads an endpoint name as options give it: `seqn`, `data` or `any`.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Endpoint> {
         match name {
             "seqn" => Some(Endpoint::Seqn),
             "data" => Some(Endpoint::Data),
+            "any" => Some(Endpoint::Any),
             _ => None,
         }
     }
@@ -45,6 +50,18 @@ impl Endpoint {
         match self {
             Endpoint::Seqn => matches!(kind, Kind::Query | Kind::Reset),
             Endpoint::Data => kind == Kind::Data,
+            Endpoint::Any => matches!(kind, Kind::Query | Kind::Reset | Kind::Data),
+        }
+    }
+
+    /// The kind of a legacy message, which has none of its own: the
+    /// endpoint's, or on [`Endpoint::Any`] what its members make it.
+    fn legacy_kind(self, members: &MessageMembers) -> Kind {
+        match self {
+            Endpoint::Seqn => Kind::Reset,
+            Endpoint::Data => Kind::Data,
+            Endpoint::Any if members.has_data => Kind::Data,
+            Endpoint::Any => Kind::Reset,
         }
     }
 }
@@ -144,15 +161,19 @@ pub fn take(body: &BodyFields, key: &str, options: &Options<'_>) -> core::result
 }
 
 fn take_legacy(request: &Request<'_>, key: &str, options: &Options<'_>) -> Result<Taken> {
-    let (format, kind) = match options.endpoint {
-        // The raw format's IV rewrites a captured first block at will, so no
-        // raw message can be trusted to set a SEQN.
-        Endpoint::Seqn if request.format() == Format::Raw => return Err(Error::FormatNotAllowed),
-        Endpoint::Seqn => (request.format(), Kind::Reset),
-        Endpoint::Data => (request.format(), Kind::Data),
-    };
+    let format = request.format();
+    // The raw format's IV rewrites a captured first block at will, so no
+    // raw message can be trusted to set a SEQN (said before decrypting
+    // where the endpoint tells; on `any`, once the message has no data).
+    if options.endpoint == Endpoint::Seqn && format == Format::Raw {
+        return Err(Error::FormatNotAllowed);
+    }
     let opened = envelope::open_legacy(request, key)?;
     let members = members(&opened.json_text)?;
+    let kind = options.endpoint.legacy_kind(&members);
+    if kind == Kind::Reset && format == Format::Raw {
+        return Err(Error::FormatNotAllowed);
+    }
     // A legacy message has no kind: a captured data message posted as a
     // reset would move the SEQN and be acknowledged without its row.
     if kind == Kind::Reset && members.has_data {
@@ -162,7 +183,7 @@ fn take_legacy(request: &Request<'_>, key: &str, options: &Options<'_>) -> Resul
         SeqnMember::Integer(n) => n,
         SeqnMember::Absent | SeqnMember::Bad => return Err(Error::BadSeqn),
     };
-    check_data(options.endpoint, &members)?;
+    check_data(kind, &members)?;
     // The one SEQN member must start after what the IV can rewrite; a SEQN
     // read from there could be anything an outsider chose.
     if json::top_level_member_offsets(&opened.json_text, "SEQN").first().is_some_and(|&at| at < opened.malleable_prefix) {
@@ -201,7 +222,7 @@ fn take_auth(text: &str, key: &str, options: &Options<'_>) -> core::result::Resu
             SeqnMember::Integer(n) if n == seqn => {}
             _ => return Err(Error::BadSeqn),
         }
-        check_data(options.endpoint, &members)?;
+        check_data(kind, &members)?;
         let (stored, lost) = match kind {
             Kind::Query => (options.stored, 0),
             _ => apply(Some(Policy::ForwardOnly), options.stored, seqn)?,
@@ -259,8 +280,9 @@ fn members(json_text: &str) -> Result<MessageMembers> {
     }
 }
 
-fn check_data(endpoint: Endpoint, members: &MessageMembers) -> Result<()> {
-    if endpoint == Endpoint::Data && !members.data_is_object {
+/// A data message's `data` must be an object (its row's `dataJSON`).
+fn check_data(kind: Kind, members: &MessageMembers) -> Result<()> {
+    if kind == Kind::Data && !members.data_is_object {
         return Err(Error::BadFormat);
     }
     Ok(())
@@ -426,5 +448,32 @@ mod tests {
         assert_eq!(take(&body, KEY, &options(Endpoint::Seqn, 9)).err().map(|r| r.error), Some(Error::Stale));
         let any = Options { policy: Some(Policy::Any), ..options(Endpoint::Seqn, 9) };
         assert_eq!(take(&body, KEY, &any).ok().map(|t| (t.kind, t.seqn)), Some((Kind::Reset, 2)));
+    }
+
+    #[test]
+    fn the_any_endpoint_takes_every_kind_and_tells_legacy_ones_by_their_data() {
+        let any = |stored| Options { endpoint: Endpoint::Any, ..options(Endpoint::Any, stored) };
+        for (kind, plaintext) in [(Kind::Query, r#"{"SEQN":4}"#), (Kind::Reset, r#"{"SEQN":4}"#), (Kind::Data, r#"{"data":{},"SEQN":4}"#)] {
+            let (body, _) = auth_body(kind, 4, plaintext);
+            assert_eq!(take(&body, KEY, &any(3)).ok().map(|t| (t.kind, t.seqn)), Some((kind, 4)), "{kind:?}");
+        }
+        let passphrase = |json: &str| {
+            let Ok(envelope::Sealed::Passphrase(msg)) = envelope::seal(json, KEY, Format::Passphrase) else { panic!("seal") };
+            BodyFields { msg: Some(msg), ..BodyFields::default() }
+        };
+        assert_eq!(take(&passphrase(r#"{"data":{"value":1},"SEQN":8}"#), KEY, &any(3)).ok().map(|t| (t.kind, t.lost)), Some((Kind::Data, 4)));
+        assert_eq!(take(&passphrase(r#"{"SEQN":8}"#), KEY, &any(3)).ok().map(|t| (t.kind, t.lost)), Some((Kind::Reset, 4)));
+        assert_eq!(take(&passphrase(r#"{"data":5,"SEQN":8}"#), KEY, &any(3)).err().map(|r| r.error), Some(Error::BadFormat));
+        assert_eq!(take(&passphrase(r#"{"SEQN":3}"#), KEY, &any(3)).err().map(|r| r.error), Some(Error::Replay));
+        // Raw: data only. An outsider who flips the IV so that the first
+        // block no longer names `data` has made a reset, which raw cannot be.
+        let Ok(envelope::Sealed::Raw { iv, data }) = envelope::seal(r#"{"data":{},  "SEQN":8}"#, KEY, Format::Raw) else { panic!("seal") };
+        let raw = |iv: String| BodyFields { iv: Some(iv), data: Some(data.clone()), ..BodyFields::default() };
+        assert_eq!(take(&raw(iv.clone()), KEY, &any(3)).ok().map(|t| t.kind), Some(Kind::Data));
+        let mut flipped = crate::encoding::decode_base64(&iv).unwrap();
+        // The message is base64 before it is encrypted: eyJk YXRh = {"d ata.
+        flipped[4] ^= b'Y' ^ b'e'; // {"data" -> {"dyta"
+        let refused = take(&raw(crate::encoding::encode_base64(&flipped)), KEY, &any(3)).err().map(|r| r.error);
+        assert_eq!(refused, Some(Error::FormatNotAllowed));
     }
 }

@@ -7,8 +7,12 @@
 
 /** Policies of the decrypt node: how the legacy formats' SEQN is checked. */
 const POLICIES = ["forward-only", "any", "none"];
-/** What a decrypt node's endpoint takes: data messages, or SEQN queries and resets. */
-const ENDPOINTS = ["data", "seqn"];
+/**
+ * What a decrypt node's endpoint takes: data messages (POST /data/:id), SEQN
+ * queries and resets (POST /wsn/:id), or every kind on one address (the MQTT
+ * topic wsn/<id>/up).
+ */
+const ENDPOINTS = ["data", "seqn", "any"];
 /**
  * What the decrypt node puts in msg.params for the database write: SQLite's
  * named `$`-parameters, node-red-node-mysql's `:name` ones (plain names), or
@@ -55,6 +59,6 @@ const ENCRYPT = Object.assign({}, COMMON, {
 const LEGACY = { params: "none", outputs: 2 };
 
 /** The decrypt node's output labels, by endpoint (its last output is the refusal). */
-const DECRYPT_OUTPUTS = { data: ["accepted", "refused"], seqn: ["query", "reset", "refused"] };
+const DECRYPT_OUTPUTS = { data: ["accepted", "refused"], seqn: ["query", "reset", "refused"], any: ["query", "reset", "data", "refused"] };
 
 module.exports = { POLICIES, ENDPOINTS, PARAMS, REPLY_FORMATS, GET_FORMATS, COMMON, DECRYPT, ENCRYPT, LEGACY, DECRYPT_OUTPUTS };

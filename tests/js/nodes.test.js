@@ -94,6 +94,9 @@ function watchOutputs() {
     // A decrypt node with three outputs (endpoint "seqn"): resets leave by the second.
     const reset = helper.getNode("reset");
     if (reset) { reset.on("input", function (m) { answer({ out: "reset", msg: m }); }); }
+    // Endpoint "any" (four outputs): data messages leave by the third.
+    const data = helper.getNode("data");
+    if (data) { data.on("input", function (m) { answer({ out: "data", msg: m }); }); }
 }
 function answer(result) {
     const resolve = waiting;
@@ -610,6 +613,23 @@ describe("wsn-decrypt node: outputs and msg.params for the database", function (
         should.not.exist(r.msg.params);
     });
 
+    it("on endpoint 'any' (one MQTT topic) sends each kind on its own output: query, reset, data, refused; legacy messages by their data member", async function () {
+        await loadFlow(decryptFlow({ endpoint: "any", outputs: 4, params: "sqlite", wires: [["ok"], ["reset"], ["data"], ["bad"]] })
+            .concat([{ id: "reset", z: "tab", type: "helper" }, { id: "data", z: "tab", type: "helper" }]));
+        let r = await run("d", request(authRequest("query", 0).body, row(40)));
+        [r.out, r.msg.wsn.kind].should.eql([1, "query"]);
+        r = await run("d", request(authRequest("reset", 50).body, row(40)));
+        [r.out, r.msg.wsn.kind, r.msg.params.$seqn].should.eql(["reset", "reset", 50]);
+        r = await run("d", request(authRequest("data", 41, { data: { value: 1 } }).body, row(40)));
+        [r.out, r.msg.wsn.kind, r.msg.params.$seqn].should.eql(["data", "data", 41]);
+        r = await run("d", request(ARTICLE_BODY, row(100)));
+        [r.out, r.msg.wsn.kind, r.msg.params.$seqn].should.eql(["reset", "reset", 120]);
+        r = await run("d", request(passphraseBody({ data: { value: 300 }, SEQN: 121 }), row(100)));
+        [r.out, r.msg.wsn.kind, r.msg.params.$seqn].should.eql(["data", "data", 121]);
+        r = await run("d", request(authRequest("data", 41, { data: { value: 1 } }).body, row(41)));
+        [r.out, r.msg.statusCode, r.msg.payload.error].should.eql([2, 409, "replay"]);
+    });
+
     it("keeps two outputs on endpoint 'seqn' for a node saved without 'outputs': query and reset on the first", async function () {
         await loadFlow(decryptFlow({ endpoint: "seqn" }));
         for (const kind of ["query", "reset"]) {
@@ -767,6 +787,7 @@ describe("node defaults: one home (node-red/lib/defaults.js), the editor says th
         values.outputs.should.equal(2);
         [0, 1].map((i) => def.outputLabels.call({ outputs: 2 }, i)).should.eql(defaults.DECRYPT_OUTPUTS.data);
         [0, 1, 2].map((i) => def.outputLabels.call({ outputs: 3 }, i)).should.eql(defaults.DECRYPT_OUTPUTS.seqn);
+        [0, 1, 2, 3].map((i) => def.outputLabels.call({ outputs: 4 }, i)).should.eql(defaults.DECRYPT_OUTPUTS.any);
     });
 
     it("wsn-encrypt.html: every default of defaults.ENCRYPT", function () {

@@ -1,0 +1,327 @@
+"use strict";
+// The MQTT flows (flows/wsn-mqtt-sqlite.json, Node-RED's own mqtt in / mqtt
+// out) against a real broker: Debian's mosquitto, installed if missing and
+// started by scripts/lib/mosquitto.js on 127.0.0.1 with a password file and
+// the example ACL (flows/mosquitto/acl) as it ships. The packed tarball in a
+// real Node-RED with the real SQLite node; devices are mqtt.js clients that
+// seal their requests without this package (helpers/device.js,
+// helpers/auth-reference.js). Every request kind and format as over HTTP,
+// MQTT 5 response topics, QoS 0 and 1, a flood of identical publishes, bad
+// payloads, unknown devices, the ACL, and a broker restart mid-stream.
+
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const crypto = require("crypto");
+const should = require("should");
+
+const backend = require("../../scripts/lib/backend.js");
+const mosquitto = require("../../scripts/lib/mosquitto.js");
+const device = require("./helpers/device.js");
+const mqttDevice = require("./helpers/mqtt-device.js");
+const { until } = require("./helpers/until.js");
+const { dataMessage } = device;
+const { requestBody: authBody, openReply: openAuthReply } = require("./helpers/auth-reference.js");
+const { ARTICLE, ARTICLE_SET_SEQN_BODY, FIRMWARE_MESSAGE, ALL_FORMATS } = require("./helpers/article.js");
+
+const FLOWS = path.join(backend.ROOT, "flows", "wsn-mqtt-sqlite.json");
+const randomKey = () => crypto.randomBytes(16).toString("hex");
+const password = () => crypto.randomBytes(12).toString("base64url");
+const FLOOD_COPIES = Number(process.env.WSN_E2E_FLOOD) || 500;
+
+const DEVICES = {
+    article: Object.assign({}, ARTICLE),
+    firmware: { id: "ESP1", key: "603DEB1015CA71BE2B73AEF0857D7781", seqn: 3, formats: ALL_FORMATS },
+    auth: { id: "A0A1", key: randomKey(), seqn: 0 },
+    replyTo: { id: "A0A2", key: randomKey(), seqn: 0 },
+    flood: { id: "F100", key: randomKey(), seqn: 0 },
+    qos0: { id: "Q000", key: randomKey(), seqn: 0 },
+    bad: { id: "B000", key: randomKey(), seqn: 0, formats: ALL_FORMATS },
+    authOnlyGet: { id: "A0A3", key: randomKey(), seqn: 0 },
+    victim: { id: "V600", key: randomKey(), seqn: 0 },
+    attacker: { id: "X700", key: randomKey(), seqn: 0 },
+    stream: { id: "S800", key: randomKey(), seqn: 0 },
+    probe: { id: "P000", key: randomKey(), seqn: 0, formats: "passphrase" }
+};
+// Logs in to the broker but has no row in the database.
+const STRANGER = { id: "U404", mqttPassword: password() };
+
+let workDir;
+let dbFile;
+let broker;
+let server;
+const clients = [];
+
+async function connect(dev, options) {
+    const client = await mqttDevice.connect(broker.url, dev, options);
+    clients.push(client);
+    return client;
+}
+
+const rows = (id) => backend.query(dbFile, "SELECT dataSEQN, dataLost, dataJSON FROM Data WHERE deviceID = ? ORDER BY dataSEQN", [id]);
+const storedSeqn = async (id) => (await backend.query(dbFile, "SELECT deviceSQN FROM Devices WHERE deviceID = ?", [id]))[0].deviceSQN;
+
+/** A request in the authenticated format and the check of its sealed reply. */
+async function authExchange(client, dev, kind, seqn, message) {
+    const { text, tag } = authBody(dev, kind, seqn, message);
+    const reply = await client.request(text);
+    return Object.assign({ reply }, openAuthReply(dev, reply.text, tag));
+}
+
+describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in a real Node-RED", function () {
+    this.timeout(60000);
+
+    before(async function () {
+        this.timeout(600000);
+        workDir = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-mqtt-"));
+        const users = { "wsn-backend": password(), [STRANGER.id]: STRANGER.mqttPassword };
+        for (const dev of Object.values(DEVICES)) {
+            dev.mqttPassword = password();
+            users[dev.id] = dev.mqttPassword;
+        }
+        broker = await mosquitto.start({ dir: path.join(workDir, "broker"), users });
+        const tarball = backend.packTarball(path.join(workDir, "pack"));
+        dbFile = path.join(workDir, "wsn.db");
+        const dir = path.join(workDir, "node-red");
+        await backend.prepareUserDir({ dir, db: dbFile, install: tarball, flowsFile: FLOWS, devices: Object.values(DEVICES) });
+        server = await backend.startNodeRed({
+            dir, db: dbFile, logLevel: "info",
+            env: { WSN_MQTT_URL: broker.url, WSN_MQTT_USER: "wsn-backend", WSN_MQTT_PASSWORD: users["wsn-backend"] }
+        });
+        // The flows have started; the mqtt in node subscribes on its own time.
+        // Ready once the probe device's legacy SEQN query is answered.
+        const probe = await connect(DEVICES.probe);
+        await until(async function () {
+            await probe.publish("");
+            return probe.next(1000);
+        }, { timeout: 30000, interval: 0, what: "the MQTT flows to answer the probe device" });
+    });
+
+    after(async function () {
+        this.timeout(60000);
+        for (const client of clients.splice(0)) { await client.end().catch(() => {}); }
+        if (server) { await server.stop("SIGTERM"); }
+        if (broker) { await broker.stop(); }
+        if (this.currentTest && this.currentTest.state === "failed") {
+            console.log(server.log().slice(-4000));
+        }
+        fs.rmSync(workDir, { recursive: true, force: true });
+    });
+
+    describe("the article's and the firmware's formats, as over HTTP", function () {
+        it("answers an empty payload (the legacy SEQN query, GET /wsn/:id over HTTP) with the stored SEQN, encrypted", async function () {
+            const dev = DEVICES.article;
+            const client = await connect(dev);
+            const reply = await client.request("");
+            reply.topic.should.equal(`wsn/${dev.id}/down`);
+            reply.retain.should.be.false();
+            device.openReply(reply.text, dev.key).should.eql({ format: "passphrase", message: { SEQN: 0 } });
+        });
+
+        it("takes the article's reset {\"SEQN\":120}, then data above it; a replay is refused and stored nothing", async function () {
+            const dev = DEVICES.article;
+            const client = await connect(dev);
+            let reply = await client.request(ARTICLE_SET_SEQN_BODY);
+            device.openReply(reply.text, dev.key).message.should.eql({ SEQN: 120, ack: true });
+            (await storedSeqn(dev.id)).should.equal(120);
+            const body = device.passphraseBody(dataMessage(125, 300), dev.key);
+            reply = await client.request(body);
+            device.openReply(reply.text, dev.key).message.should.eql({ SEQN: 125, ack: true, lost: 4 });
+            reply = await client.request(body);
+            JSON.parse(reply.text).should.eql({ error: "replay" });
+            (await rows(dev.id)).should.eql([{ dataSEQN: 125, dataLost: 4, dataJSON: "{\"value\":300}" }]);
+        });
+
+        it("stores the ESP8266 firmware's raw-format message as written, and refuses a raw reset", async function () {
+            const dev = DEVICES.firmware;
+            const client = await connect(dev);
+            let reply = await client.request(device.rawBody(FIRMWARE_MESSAGE, dev.key));
+            const opened = device.openReply(reply.text, dev.key);
+            opened.format.should.equal("raw");
+            opened.message.should.eql({ SEQN: 4, ack: true, lost: 0 });
+            reply = await client.request(device.rawBody({ SEQN: 50 }, dev.key));
+            JSON.parse(reply.text).should.eql({ error: "format_not_allowed" });
+            (await storedSeqn(dev.id)).should.equal(4);
+            (await rows(dev.id)).map((r) => r.dataSEQN).should.eql([4]);
+        });
+
+        it("answers a device kept to the authenticated format format_not_allowed on the legacy query", async function () {
+            const client = await connect(DEVICES.authOnlyGet);
+            JSON.parse((await client.request("")).text).should.eql({ error: "format_not_allowed" });
+        });
+    });
+
+    describe("the authenticated format", function () {
+        it("answers a query, a reset and data with sealed replies bound to each request; a replay gets a sealed refusal", async function () {
+            const dev = DEVICES.auth;
+            const client = await connect(dev);
+            let r = await authExchange(client, dev, "query", 0);
+            [r.kind, r.message].should.eql(["seqn", { SEQN: 0 }]);
+            r = await authExchange(client, dev, "reset", 10);
+            [r.kind, r.seqn].should.eql(["ack", 10]);
+            r = await authExchange(client, dev, "data", 12, { data: { value: 21.5 } });
+            [r.kind, r.message].should.eql(["ack", { SEQN: 12, ack: true, lost: 1 }]);
+            r = await authExchange(client, dev, "data", 12, { data: { value: 21.5 } });
+            [r.kind, r.message].should.eql(["refusal", { error: "replay", SEQN: 12 }]);
+            (await rows(dev.id)).should.eql([{ dataSEQN: 12, dataLost: 1, dataJSON: "{\"value\":21.5}" }]);
+        });
+
+        it("honours an MQTT 5 response topic inside wsn/<id>/down/ with the request's correlation data, and no other", async function () {
+            const dev = DEVICES.replyTo;
+            const client = await connect(dev);
+            const correlationData = crypto.randomBytes(8);
+            let { text, tag } = authBody(dev, "data", 1, { data: { value: 1 } });
+            let reply = await client.request(text, { properties: { responseTopic: `wsn/${dev.id}/down/r1`, correlationData } });
+            reply.topic.should.equal(`wsn/${dev.id}/down/r1`);
+            Buffer.from(reply.properties.correlationData).equals(correlationData).should.be.true();
+            should.not.exist(reply.properties.responseTopic);
+            openAuthReply(dev, reply.text, tag).kind.should.equal("ack");
+            // Another device's topic, a wildcard, a prefix that is not a level: the fixed topic.
+            let seqn = 2;
+            for (const responseTopic of [`wsn/${DEVICES.victim.id}/down`, `wsn/${dev.id}/down/+`, `wsn/${dev.id}/downstairs`, "elsewhere"]) {
+                ({ text, tag } = authBody(dev, "data", seqn++, { data: { value: 1 } }));
+                reply = await client.request(text, { properties: { responseTopic, correlationData } });
+                reply.topic.should.equal(`wsn/${dev.id}/down`, responseTopic);
+                openAuthReply(dev, reply.text, tag).kind.should.equal("ack");
+            }
+        });
+
+        it("takes requests published at QoS 0 and answers them (the reply at the subscription's QoS)", async function () {
+            const dev = DEVICES.qos0;
+            const client = await connect(dev, { qos: 0 });
+            const { text, tag } = authBody(dev, "data", 1, { data: { value: 7 } });
+            const reply = await client.request(text, { qos: 0 });
+            reply.qos.should.equal(0);
+            openAuthReply(dev, reply.text, tag).message.should.eql({ SEQN: 1, ack: true, lost: 0 });
+            (await rows(dev.id)).length.should.equal(1);
+        });
+
+        it(`stores a flood of ${FLOOD_COPIES} identical QoS 1 publishes once: one ack, every other a sealed replay refusal`, async function () {
+            this.timeout(120000);
+            const dev = DEVICES.flood;
+            const client = await connect(dev);
+            const { text, tag } = authBody(dev, "data", 5, { data: { value: 5 } });
+            await Promise.all(Array.from({ length: FLOOD_COPIES }, () => client.publish(text)));
+            const kinds = {};
+            for (let i = 0; i < FLOOD_COPIES; i++) {
+                const r = openAuthReply(dev, (await client.next(30000)).text, tag);
+                const key = r.kind === "ack" ? "ack" : r.message.error;
+                kinds[key] = (kinds[key] || 0) + 1;
+            }
+            kinds.should.eql({ ack: 1, replay: FLOOD_COPIES - 1 });
+            (await rows(dev.id)).length.should.equal(1);
+            (await storedSeqn(dev.id)).should.equal(5);
+        });
+    });
+
+    describe("bad payloads and strangers", function () {
+        it("answers malformed and oversized payloads with the HTTP body's error on the device's topic, and stores nothing", async function () {
+            const dev = DEVICES.bad;
+            const client = await connect(dev);
+            const cases = [
+                ["not json", "bad_json"],
+                ["{\"msg\":", "bad_json"],
+                ["[1,2]", "bad_format"],
+                ["{\"iv\":\"AAAA\"}", "bad_format"],
+                [device.passphraseBody(dataMessage(1, 1), "2B7E151628AED2A6ABF7158809CF4F3D"), "cannot_decrypt"],
+                [JSON.stringify({ msg: "x".repeat(17000) }), "too_large"],
+                [Buffer.from([0xff, 0xfe, 0x7b]), "bad_json"]
+            ];
+            for (const [payload, code] of cases) {
+                const reply = await client.request(payload);
+                JSON.parse(reply.text).error.should.equal(code, String(payload).slice(0, 40));
+            }
+            (await rows(dev.id)).should.eql([]);
+            (await storedSeqn(dev.id)).should.equal(0);
+        });
+
+        it("drops a publish larger than the broker's max_packet_size before Node-RED sees it, and keeps serving the device", async function () {
+            const dev = DEVICES.bad;
+            const client = await connect(dev);
+            const closed = new Promise((resolve) => client.client.once("close", resolve));
+            // QoS 0: a QoS 1 publish would stay in the client's store and be
+            // sent again, and refused again, at every reconnection.
+            await client.publish("x".repeat(mosquitto.MAX_PACKET_SIZE + 1), { qos: 0 });
+            // The broker closes the connection; the client reconnects by itself.
+            await closed;
+            await until(() => client.client.connected, { timeout: 10000, what: "the device to reconnect" });
+            const reply = await client.request(device.passphraseBody(dataMessage(1, 1), dev.key));
+            device.openReply(reply.text, dev.key).message.should.eql({ SEQN: 1, ack: true, lost: 0 });
+        });
+
+        it("does not answer a device the database does not know (nobody could read the answer) and stores nothing", async function () {
+            const stranger = await connect(STRANGER);
+            await stranger.publish(authBody({ id: STRANGER.id, key: randomKey() }, "data", 1, { data: {} }).text);
+            // Two answered requests of another device later, the stranger's answer would have come.
+            const probe = await connect(DEVICES.probe);
+            await probe.request("");
+            await probe.request("");
+            stranger.pending().should.equal(0);
+            (await backend.query(dbFile, "SELECT COUNT(*) AS n FROM Data WHERE deviceID = ?", [STRANGER.id]))[0].n.should.equal(0);
+        });
+    });
+
+    describe("the broker's ACL (flows/mosquitto/acl, as shipped)", function () {
+        it("refuses a device publishing as another and subscribing to another's replies; the victim's SEQN stays", async function () {
+            const attacker = await connect(DEVICES.attacker);
+            const victim = DEVICES.victim;
+            const { text } = authBody(DEVICES.attacker, "reset", 99);
+            const refused = await attacker.publish(text, { topic: `wsn/${victim.id}/up` }).then(() => null, (err) => err);
+            should.exist(refused, "the broker took a publish on another device's topic");
+            refused.message.should.match(/Not authorized/);
+            // mosquitto grants the subscription and withholds every message the
+            // ACL does not let the client read.
+            const stolen = [];
+            attacker.client.on("message", (topic) => { if (topic.startsWith(`wsn/${victim.id}/`)) { stolen.push(topic); } });
+            await attacker.client.subscribeAsync(`wsn/${victim.id}/down/#`, { qos: 1 });
+            const victimClient = await connect(victim);
+            (await authExchange(victimClient, victim, "query", 0)).kind.should.equal("seqn");
+            // Its own topics work; by its own answer, the victim's would have come.
+            (await authExchange(attacker, DEVICES.attacker, "query", 0)).kind.should.equal("seqn");
+            stolen.should.eql([]);
+            (await storedSeqn(victim.id)).should.equal(0);
+        });
+
+        it("refuses a client without a password, and one with another device's user name and a wrong password", async function () {
+            for (const options of [{ username: DEVICES.victim.id, password: "wrong" }, { anonymous: true }]) {
+                const failed = await mqttDevice.connect(broker.url, DEVICES.victim, Object.assign({}, options)).then((c) => { clients.push(c); return null; }, (err) => err);
+                should.exist(failed, JSON.stringify(options));
+            }
+        });
+    });
+
+    describe("a broker restart in the middle of a stream", function () {
+        it("loses nothing acknowledged: the device resends what got no answer, the flow reconnects by itself", async function () {
+            this.timeout(120000);
+            const dev = DEVICES.stream;
+            const client = await connect(dev);
+            const acked = [];
+            /** Sends SEQN n until it is answered: an ack, or a replay refusal (stored before the restart). */
+            async function send(n) {
+                for (;;) {
+                    const { text, tag } = authBody(dev, "data", n, { data: { value: n } });
+                    try {
+                        const reply = await client.request(text, {}, 3000);
+                        const r = openAuthReply(dev, reply.text, tag);
+                        if (r.kind === "ack" || r.message.error === "replay") { acked.push(n); return r.kind; }
+                        throw new Error(`SEQN ${n}: ${JSON.stringify(r.message)}`);
+                    } catch (err) {
+                        if (/Not authorized|SEQN \d+:/.test(err.message)) { throw err; }
+                        // No answer, or the publish failed with the broker away: once
+                        // connected again, send the same message again.
+                        await until(() => client.client.connected, { timeout: 30000, what: "the device to reconnect" });
+                    }
+                }
+            }
+            for (let n = 1; n <= 10; n++) { await send(n); }
+            const restarted = broker.stop().then(() => broker.start());
+            for (let n = 11; n <= 20; n++) {
+                await send(n);
+                if (n === 12) { await restarted; }
+            }
+            acked.should.eql(Array.from({ length: 20 }, (_, i) => i + 1));
+            (await rows(dev.id)).map((r) => r.dataSEQN).should.eql(acked);
+            (await storedSeqn(dev.id)).should.equal(20);
+        });
+    });
+});
