@@ -10,72 +10,12 @@
 //          GET  /wsn/:id[?format=raw] -> the stored SEQN, encrypted;
 //          POST /data/:id {"data": …, "SEQN": n} -> an encrypted ack;
 //          POST /wsn/:id {"SEQN": n}, passphrase only (raw resets get 403).
-// Replies come in the format the request used.
+// Replies come in the format the request used. Over MQTT (transports.js)
+// every request is a publish on wsn/<id>/up and a GET an empty one; the
+// answers are the same.
 
 const { authTag, isUnopenable, openBody, requestBody } = require("./core.js");
-const { CliError, usageError } = require("./errors.js");
-
-const DEFAULT_URL = "http://127.0.0.1:1880";
-
-function baseUrl(text) {
-    let url;
-    try {
-        url = new URL(text);
-    } catch (e) {
-        throw usageError("--url must be an absolute http:// or https:// URL, e.g. " + DEFAULT_URL);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-        throw usageError("--url must be an absolute http:// or https:// URL, e.g. " + DEFAULT_URL);
-    }
-    url.search = "";
-    url.hash = "";
-    return url;
-}
-
-function endpoint(base, route, id, query) {
-    const url = new URL(base);
-    url.pathname = url.pathname.replace(/\/+$/, "") + `/${route}/${encodeURIComponent(id)}`;
-    if (query) { url.search = query; }
-    return url;
-}
-
-/** Why fetch failed, in words (fetch itself only says "fetch failed"). */
-function networkReason(error) {
-    if (error && (error.name === "TimeoutError" || error.name === "AbortError")) { return "no answer in time"; }
-    const cause = error && error.cause;
-    const code = cause && (cause.code || (cause.errors && cause.errors[0] && cause.errors[0].code));
-    const words = {
-        ECONNREFUSED: "connection refused",
-        ECONNRESET: "connection reset",
-        ENOTFOUND: "host not found",
-        EAI_AGAIN: "host not found",
-        EHOSTUNREACH: "host unreachable",
-        ETIMEDOUT: "connection timed out"
-    };
-    return words[code] || (cause && cause.message) || (error && error.message) || "network error";
-}
-
-function unreachable(url, error) {
-    return new CliError(`cannot reach the backend at ${url.origin}: ${networkReason(error)} (is Node-RED with the wsn flows running there? npm start runs one on 127.0.0.1:1880)`);
-}
-
-async function request(url, init, timeoutMs) {
-    const started = process.hrtime.bigint();
-    let response;
-    let text;
-    try {
-        response = await fetch(url, Object.assign({ signal: AbortSignal.timeout(timeoutMs) }, init));
-        text = await response.text();
-    } catch (error) {
-        throw unreachable(url, error);
-    }
-    const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
-    return { status: response.status, text, latencyMs };
-}
-
-async function post(url, body, timeoutMs) {
-    return request(url, { method: "POST", headers: { "content-type": "application/json" }, body }, timeoutMs);
-}
+const { CliError } = require("./errors.js");
 
 /** The `error` code of a backend error body, e.g. {"error":"replay"}. */
 function errorCode(text) {
@@ -87,8 +27,8 @@ function errorCode(text) {
     }
 }
 
-function unknownDevice(id, base) {
-    return new CliError(`device ${id} is not provisioned on the backend at ${base.origin} (404 unknown_device): provision it in the database the backend uses (wsn-crypto provision --db FILE --id ${id})`);
+function unknownDevice(id, transport) {
+    return new CliError(`device ${id} is not provisioned on the backend at ${transport.origin} (404 unknown_device): provision it in the database the backend uses (wsn-crypto provision --db FILE --id ${id})`);
 }
 
 function wrongKey(id, what) {
@@ -121,9 +61,9 @@ function unexpected(status, text) {
  * Undefined for any other reply.
  */
 function refusalError(options, reply, what, isReset) {
-    const { base, id, format } = options;
+    const { transport, id, format } = options;
     const code = errorCode(reply.text);
-    if (reply.status === 404) { return unknownDevice(id, base); }
+    if (reply.status === 404) { return unknownDevice(id, transport); }
     if (reply.status === 400 && code === "cannot_decrypt") {
         const verb = format === "auth" ? "verify" : "decrypt";
         return wrongKey(id, `the backend cannot ${verb} ${what} (400 cannot_decrypt)`);
@@ -211,29 +151,29 @@ function checkedSeqn(message, what) {
  * played back to set the device's SEQN.
  */
 async function querySeqn(options) {
-    const { base, id, key, timeoutMs } = options;
-    const url = endpoint(base, "wsn", id);
+    const { transport, id, key } = options;
     const body = requestBody({}, key, "auth", id, "query");
+    const where = transport.where("wsn", body);
     const tag = authTag(body);
-    const reply = await post(url, body, timeoutMs);
+    const reply = await transport.send("wsn", body);
     if (reply.status === 200) {
         const opened = openAuthReply(options, reply.text, tag);
         if (!opened) {
-            throw new CliError(`POST ${url.pathname} answered a SEQN reply that does not verify as the answer to this query: not from the backend, or a reply to another request (an old or replayed one); not trusted`);
+            throw new CliError(`${where} answered a SEQN reply that does not verify as the answer to this query: not from the backend, or a reply to another request (an old or replayed one); not trusted`);
         }
         if (opened.kind !== "seqn") {
-            throw new CliError(`POST ${url.pathname} answered the SEQN query with a ${opened.kind}, not a SEQN reply; not trusted`);
+            throw new CliError(`${where} answered the SEQN query with a ${opened.kind}, not a SEQN reply; not trusted`);
         }
-        const seqn = checkedSeqn(opened.message, `POST ${url.pathname}`);
+        const seqn = checkedSeqn(opened.message, `${where}`);
         if (seqn !== opened.seqn) {
-            throw new CliError(`POST ${url.pathname} answered a SEQN reply whose header and message disagree; not trusted`);
+            throw new CliError(`${where} answered a SEQN reply whose header and message disagree; not trusted`);
         }
         return seqn;
     }
     const fatal = refusalError(options, reply, "the SEQN query");
     if (fatal) { throw fatal; }
     const refusal = sealedRefusal(options, reply, tag);
-    throw new CliError(`POST ${url.pathname} refused the SEQN query: ${unexpected(reply.status, reply.text)}` +
+    throw new CliError(`${where} refused the SEQN query: ${unexpected(reply.status, reply.text)}` +
         (refusal ? ` (sealed refusal ${refusal.code}, stored SEQN ${refusal.seqn})` : " (no valid sealed refusal: not trusted)"));
 }
 
@@ -242,22 +182,25 @@ async function querySeqn(options) {
  * authenticated query in the auth format, else GET /wsn/:id.
  */
 async function readSeqn(options) {
-    const { base, id, key, format, timeoutMs } = options;
+    const { transport, id, key, format } = options;
     if (format === "auth") { return querySeqn(options); }
-    const url = endpoint(base, "wsn", id, format === "raw" ? "format=raw" : "");
-    const reply = await request(url, { method: "GET" }, timeoutMs);
+    const query = format === "raw" ? "format=raw" : "";
+    const where = transport.where("wsn", null, query);
+    const reply = await transport.send("wsn", null, query);
     if (reply.status !== 200) {
         throw refusalError(options, reply, "the SEQN request") ||
-            new CliError(`GET ${url.pathname} answered ${unexpected(reply.status, reply.text)}`);
+            new CliError(`${where} answered ${unexpected(reply.status, reply.text)}`);
     }
     let opened;
     try {
-        opened = openBody(reply.text, key, { deviceId: id, direction: "reply", formats: format });
+        // Either legacy format: over MQTT there is no ?format=raw, and the
+        // backend answers in the first legacy format the device may use.
+        opened = openBody(reply.text, key, { deviceId: id, direction: "reply", formats: "passphrase,raw" });
     } catch (error) {
         if (isUnopenable(error) || error.code === "format_not_allowed") { throw wrongKey(id, "the backend's SEQN reply does not decrypt with it"); }
         throw error;
     }
-    return checkedSeqn(opened.message, `GET ${url.pathname}`);
+    return checkedSeqn(opened.message, where);
 }
 
 /**
@@ -270,11 +213,10 @@ async function readSeqn(options) {
  * the backend cannot be reached.
  */
 async function sendData(options, seqn, data) {
-    const { base, id, key, format, timeoutMs } = options;
-    const url = endpoint(base, "data", id);
+    const { transport, id, key, format } = options;
     const body = requestBody({ data, SEQN: seqn }, key, format, id, "data");
     const tag = format === "auth" ? authTag(body) : undefined;
-    const reply = await post(url, body, timeoutMs);
+    const reply = await transport.send("data", body);
     const result = { seqn, latencyMs: reply.latencyMs };
     if (reply.status === 200) {
         let ack;
@@ -321,11 +263,11 @@ async function sendData(options, seqn, data) {
  * refuses raw-format resets. Resolves to the verified acknowledgement.
  */
 async function resetSeqn(options, seqn) {
-    const { base, id, key, format, timeoutMs } = options;
-    const url = endpoint(base, "wsn", id);
+    const { transport, id, key, format } = options;
     const body = requestBody({ SEQN: seqn }, key, format, id, "reset");
+    const where = transport.where("wsn", body);
     const tag = format === "auth" ? authTag(body) : undefined;
-    const reply = await post(url, body, timeoutMs);
+    const reply = await transport.send("wsn", body);
     if (reply.status === 200) {
         try {
             return openAck(options, reply, seqn, tag);
@@ -346,7 +288,7 @@ async function resetSeqn(options, seqn) {
     if (format === "auth") {
         const refusal = sealedRefusal(options, reply, tag);
         if (!refusal) {
-            throw new CliError(`POST ${url.pathname} answered the reset of device ${id} with ${unexpected(reply.status, reply.text)} but no valid sealed refusal for it: not from the backend, or an answer to another request; not trusted`);
+            throw new CliError(`${where} answered the reset of device ${id} with ${unexpected(reply.status, reply.text)} but no valid sealed refusal for it: not from the backend, or an answer to another request; not trusted`);
         }
         if (refusal.code === "replay" || refusal.code === "stale") {
             throw new CliError(`the backend refused the reset of device ${id} to SEQN ${seqn} (${reply.status} ${refusal.code}): its SEQN is already ${refusal.seqn} (sealed refusal), ` +
@@ -358,7 +300,7 @@ async function resetSeqn(options, seqn) {
         const where = code === "replay" ? `is already ${seqn}` : `is already above ${seqn}`;
         throw new CliError(`the backend refused the reset of device ${id} to SEQN ${seqn} (409 ${code || "conflict"}): its SEQN ${where}, and resets only move it forward`);
     }
-    throw new CliError(`POST ${url.pathname} answered ${unexpected(reply.status, reply.text)}`);
+    throw new CliError(`${where} answered ${unexpected(reply.status, reply.text)}`);
 }
 
-module.exports = { DEFAULT_URL, baseUrl, errorCode, readSeqn, sendData, resetSeqn };
+module.exports = { errorCode, readSeqn, sendData, resetSeqn };

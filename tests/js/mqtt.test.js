@@ -19,6 +19,7 @@ const backend = require("../../scripts/lib/backend.js");
 const mosquitto = require("../../scripts/lib/mosquitto.js");
 const device = require("./helpers/device.js");
 const mqttDevice = require("./helpers/mqtt-device.js");
+const { runCli } = require("./helpers/cli.js");
 const { until } = require("./helpers/until.js");
 const { dataMessage } = device;
 const { requestBody: authBody, openReply: openAuthReply } = require("./helpers/auth-reference.js");
@@ -41,7 +42,9 @@ const DEVICES = {
     victim: { id: "V600", key: randomKey(), seqn: 0 },
     attacker: { id: "X700", key: randomKey(), seqn: 0 },
     stream: { id: "S800", key: randomKey(), seqn: 0 },
-    probe: { id: "P000", key: randomKey(), seqn: 0, formats: "passphrase" }
+    probe: { id: "P000", key: randomKey(), seqn: 0, formats: "passphrase" },
+    cliAuth: { id: "C100", key: randomKey(), seqn: 0 },
+    cliLegacy: { id: "C200", key: randomKey(), seqn: 0, formats: ALL_FORMATS }
 };
 // Logs in to the broker but has no row in the database.
 const STRANGER = { id: "U404", mqttPassword: password() };
@@ -287,6 +290,49 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
                 const failed = await mqttDevice.connect(broker.url, DEVICES.victim, Object.assign({}, options)).then((c) => { clients.push(c); return null; }, (err) => err);
                 should.exist(failed, JSON.stringify(options));
             }
+        });
+    });
+
+    describe("the CLI as a device over MQTT (send --mqtt, resync --mqtt)", function () {
+        const cli = (dev, args, password) => runCli(args.concat(["--mqtt", broker.url, "--timeout", "3000"]), { env: { WSN_MQTT_PASSWORD: password === undefined ? dev.mqttPassword : password } });
+
+        it("sends authenticated data and resyncs, with the summary HTTP gives, and prints no password", async function () {
+            const dev = DEVICES.cliAuth;
+            let r = await cli(dev, ["send", "--db", dbFile, "--id", dev.id, "--count", "5", "--json"]);
+            r.status.should.equal(0, r.stderr);
+            const summary = JSON.parse(r.stdout);
+            [summary.sent, summary.acknowledged, summary.rejected, summary.failed].should.eql([5, 5, 0, 0]);
+            (await rows(dev.id)).map((row) => row.dataSEQN).should.eql([1, 2, 3, 4, 5]);
+            r = await cli(dev, ["resync", "--db", dbFile, "--id", dev.id, "--seqn", "100"]);
+            r.status.should.equal(0, r.stderr);
+            r.stdout.should.match(/SEQN set to 100, acknowledged/);
+            (await storedSeqn(dev.id)).should.equal(100);
+            r = await cli(dev, ["send", "--db", dbFile, "--id", dev.id, "--json", "7"]);
+            JSON.parse(r.stdout).acknowledged.should.equal(1);
+            (await rows(dev.id)).pop().should.eql({ dataSEQN: 101, dataLost: 0, dataJSON: "{\"value\":7}" });
+            (r.stdout + r.stderr).should.not.containEql(dev.mqttPassword);
+        });
+
+        it("speaks the legacy formats too: the SEQN query is an empty publish", async function () {
+            const dev = DEVICES.cliLegacy;
+            for (const format of ["passphrase", "raw"]) {
+                const r = await cli(dev, ["send", "--db", dbFile, "--id", dev.id, "--format", format, "--count", "2", "--json"]);
+                r.status.should.equal(0, r.stderr);
+                JSON.parse(r.stdout).acknowledged.should.equal(2);
+            }
+            (await rows(dev.id)).map((row) => row.dataSEQN).should.eql([1, 2, 3, 4]);
+        });
+
+        it("says why when there is no answer (an unknown device), and when the broker refuses the login", async function () {
+            let r = await cli(STRANGER, ["send", "--key", randomKey(), "--id", STRANGER.id, "--count", "1"]);
+            r.status.should.equal(1);
+            r.stderr.should.match(/no answer on wsn\/U404\/down .*unknown device gets none/);
+            r = await cli(DEVICES.cliAuth, ["send", "--db", dbFile, "--id", DEVICES.cliAuth.id], "wrong");
+            r.status.should.equal(1);
+            r.stderr.should.match(/user name or password refused/);
+            r = await runCli(["send", "--db", dbFile, "--id", DEVICES.cliAuth.id, "--mqtt", "http://127.0.0.1:1"]);
+            r.status.should.equal(2);
+            r.stderr.should.match(/--mqtt must be an mqtt:\/\/ or mqtts:\/\/ URL/);
         });
     });
 

@@ -3,7 +3,8 @@
 const { parse, integer, required, format } = require("../options.js");
 const { checkId } = require("../keys.js");
 const { keyForDevice } = require("../devices.js");
-const { DEFAULT_URL, baseUrl, resetSeqn } = require("../device-client.js");
+const { resetSeqn } = require("../device-client.js");
+const { transportTarget, openTransport, TRANSPORT_OPTIONS, TRANSPORT_HELP } = require("../transports.js");
 const { out, json } = require("../output.js");
 
 module.exports = {
@@ -28,8 +29,11 @@ the passphrase (forward-only too, but unauthenticated), for a legacy device
 that may not use auth. The backend refuses resets in the raw format for
 every device (403): a raw reset's SEQN can be rewritten through its IV.
 
+With --mqtt the reset is a publish on wsn/<id>/up, answered on a response
+topic of its own under wsn/<id>/down/.
+
 Options:
-  --url URL          the backend (default ${DEFAULT_URL})
+${TRANSPORT_HELP}
   --id ID            the device id (required)
   --key KEY          the device key (hex for auth); or set the WSN_KEY
                      environment variable
@@ -45,8 +49,7 @@ Options:
 Examples:
   wsn-crypto resync --db wsn.db --id 7F3A --seqn 1000
   WSN_KEY=2B7E151628AED2A6ABF7158809CF4F3C wsn-crypto resync --id 12FA --seqn 500 --format passphrase`,
-    options: {
-        url: { type: "string" },
+    options: Object.assign({}, TRANSPORT_OPTIONS, {
         id: { type: "string" },
         key: { type: "string" },
         db: { type: "string" },
@@ -55,21 +58,26 @@ Examples:
         format: { type: "string" },
         timeout: { type: "string" },
         json: { type: "boolean" }
-    },
+    }),
     positionals: false,
 
     async run(argv) {
         const { values } = parse(this, argv);
         const id = checkId(required(values, "id", "the device id"));
+        const target = transportTarget(values, id);
         required(values, "seqn", "the SEQN to set");
         const seqn = integer(values, "seqn", { min: 0 });
-        const base = baseUrl(values.url || DEFAULT_URL);
         const timeoutMs = integer(values, "timeout", { min: 1 }, 10000);
         // raw is accepted here so that the backend's refusal is what the user sees.
         const wireFormat = format(values, undefined, "auth");
         const key = await keyForDevice(values, id, wireFormat);
 
-        await resetSeqn({ base, id, key, format: wireFormat, timeoutMs }, seqn);
+        const transport = await openTransport(target, timeoutMs);
+        try {
+            await resetSeqn({ transport, id, key, format: wireFormat }, seqn);
+        } finally {
+            await transport.close();
+        }
         if (values.json) {
             json({ device: id, seqn, format: wireFormat });
         } else {

@@ -3,7 +3,8 @@
 const { parse, integer, format, required, jsonOrText, jsonObject } = require("../options.js");
 const { checkId } = require("../keys.js");
 const { keyForDevice } = require("../devices.js");
-const { DEFAULT_URL, baseUrl, readSeqn, sendData } = require("../device-client.js");
+const { readSeqn, sendData } = require("../device-client.js");
+const { transportTarget, openTransport, TRANSPORT_OPTIONS, TRANSPORT_HELP } = require("../transports.js");
 const { runSends } = require("../sender.js");
 const { summarize, formatSummary } = require("../stats.js");
 const { createProgress } = require("../progress.js");
@@ -47,8 +48,12 @@ at once (no new query). A refusal without a valid sealed part is not
 trusted: it counts as failed (unverified_refusal) and moves nothing.
 The legacy formats read the SEQN with GET /wsn/:id and trust what decrypts.
 
+With --mqtt the requests are publishes on wsn/<id>/up (the SEQN query of
+a legacy format an empty one), each answered on a response topic of the
+run's own under wsn/<id>/down/, as the shipped MQTT flows do.
+
 Options:
-  --url URL          the backend (default ${DEFAULT_URL})
+${TRANSPORT_HELP}
   --id ID            the device id (required)
   --key KEY          the device key; or set the WSN_KEY environment variable
   --db FILE          read the key from the backend's database instead
@@ -85,9 +90,9 @@ Examples:
   WSN_KEY=9C1E... wsn-crypto send --id 7F3A 300 -40 21.5
   wsn-crypto send --db wsn.db --id 7F3A --count 20
   WSN_KEY=2B7E151628AED2A6ABF7158809CF4F3C wsn-crypto send --id 12FA --format passphrase 300
-  wsn-crypto send --db wsn.db --id 12FA --count 50 --format raw`,
-    options: {
-        url: { type: "string" },
+  wsn-crypto send --db wsn.db --id 12FA --count 50 --format raw
+  WSN_MQTT_PASSWORD=... wsn-crypto send --db wsn.db --id 7F3A --mqtt mqtt://127.0.0.1:1883 21.5`,
+    options: Object.assign({}, TRANSPORT_OPTIONS, {
         id: { type: "string" },
         key: { type: "string" },
         db: { type: "string" },
@@ -101,13 +106,13 @@ Examples:
         start: { type: "string" },
         timeout: { type: "string" },
         json: { type: "boolean" }
-    },
+    }),
     positionals: true,
 
     async run(argv) {
         const { values, positionals } = parse(this, argv);
         const id = checkId(required(values, "id", "the device id"));
-        const base = baseUrl(values.url || DEFAULT_URL);
+        const target = transportTarget(values, id);
         const wireFormat = format(values, undefined, "auth");
         const makeData = dataMaker(values, positionals);
         const givenValues = (values.value || []).length + positionals.length;
@@ -118,50 +123,61 @@ Examples:
         const start = integer(values, "start", { min: 0 }, undefined);
         const key = await keyForDevice(values, id, wireFormat);
 
-        const device = { base, id, key, format: wireFormat, timeoutMs };
-        const firstSeqn = start !== undefined ? start : 1 + await readSeqn(device);
-
-        let interrupted = false;
-        const onInterrupt = () => { interrupted = true; };
-        process.on("SIGINT", onInterrupt);
-        const progress = createProgress(values.json ? null : process.stderr, count);
-        const live = { sent: 0, acknowledged: 0, rejected: 0, failed: 0 };
-        const started = process.hrtime.bigint();
-        let run;
+        const transport = await openTransport(target, timeoutMs);
         try {
-            run = await runSends({
-                count, concurrency, intervalMs, firstSeqn,
-                sendOne: (seqn, index) => sendData(device, seqn, makeData(index)),
-                onResult: function (result) {
-                    live.sent++;
-                    live[result.outcome]++;
-                    progress.update(live);
-                },
-                shouldStop: () => interrupted
-            });
+            return await sendAll({ transport, id, key, format: wireFormat }, { values, count, concurrency, intervalMs, start, makeData });
         } finally {
-            progress.done();
-            process.removeListener("SIGINT", onInterrupt);
+            await transport.close();
         }
-        const summary = summarize(run.results, Number(process.hrtime.bigint() - started) / 1e6);
-        summary.device = id;
-        summary.format = wireFormat;
-        if (run.error) { summary.error = run.error.message; }
-        if (values.json) {
-            json(summary);
-        } else if (summary.sent > 0) {
-            out(formatSummary(summary));
-        }
-        if (run.error) { throw run.error; }
-        if (interrupted) {
-            note(`interrupted after ${summary.sent} of ${count} messages`);
-            return EXIT_INTERRUPTED;
-        }
-        if (summary.rejected > 0) {
-            note(`${summary.rejected} message(s) refused with 409: the backend had already accepted that SEQN or a higher one` +
-                (concurrency > 1 ? " (with --concurrency above 1, requests overtake each other)" : "") +
-                (summary.resynced > 0 ? `; the sealed refusals named the stored SEQN, and the run carried on above ${summary.resyncedTo}` : ""));
-        }
-        return summary.acknowledged === count ? 0 : 1;
     }
 };
+
+/** The run of `send` once the transport is open. */
+async function sendAll(device, run) {
+    const { values, count, concurrency, intervalMs, start, makeData } = run;
+    const { id, format: wireFormat } = device;
+    const firstSeqn = start !== undefined ? start : 1 + await readSeqn(device);
+
+    let interrupted = false;
+    const onInterrupt = () => { interrupted = true; };
+    process.on("SIGINT", onInterrupt);
+    const progress = createProgress(values.json ? null : process.stderr, count);
+    const live = { sent: 0, acknowledged: 0, rejected: 0, failed: 0 };
+    const started = process.hrtime.bigint();
+    let sent;
+    try {
+        sent = await runSends({
+            count, concurrency, intervalMs, firstSeqn,
+            sendOne: (seqn, index) => sendData(device, seqn, makeData(index)),
+            onResult: function (result) {
+                live.sent++;
+                live[result.outcome]++;
+                progress.update(live);
+            },
+            shouldStop: () => interrupted
+        });
+    } finally {
+        progress.done();
+        process.removeListener("SIGINT", onInterrupt);
+    }
+    const summary = summarize(sent.results, Number(process.hrtime.bigint() - started) / 1e6);
+    summary.device = id;
+    summary.format = wireFormat;
+    if (sent.error) { summary.error = sent.error.message; }
+    if (values.json) {
+        json(summary);
+    } else if (summary.sent > 0) {
+        out(formatSummary(summary));
+    }
+    if (sent.error) { throw sent.error; }
+    if (interrupted) {
+        note(`interrupted after ${summary.sent} of ${count} messages`);
+        return EXIT_INTERRUPTED;
+    }
+    if (summary.rejected > 0) {
+        note(`${summary.rejected} message(s) refused with 409: the backend had already accepted that SEQN or a higher one` +
+            (concurrency > 1 ? " (with --concurrency above 1, requests overtake each other)" : "") +
+            (summary.resynced > 0 ? `; the sealed refusals named the stored SEQN, and the run carried on above ${summary.resyncedTo}` : ""));
+    }
+    return summary.acknowledged === count ? 0 : 1;
+}

@@ -10,8 +10,8 @@ const { spawn } = require("child_process");
 const backend = require("../../../scripts/lib/backend.js");
 
 const CLI = path.join(backend.ROOT, "bin", "wsn-crypto.js");
-// Variables that carry a device key, a KEK or a database password.
-const SECRET_ENV = ["WSN_KEY", "WSN_KEK", "WSN_KEK_FILE", "WSN_MYSQL_URL"];
+// Variables that carry a device key, a KEK, a database or a broker password.
+const SECRET_ENV = ["WSN_KEY", "WSN_KEK", "WSN_KEK_FILE", "WSN_MYSQL_URL", "WSN_MQTT_PASSWORD"];
 
 /** process.env without SECRET_ENV, with `extra` added. */
 function cleanEnv(extra) {
