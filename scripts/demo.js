@@ -7,6 +7,10 @@
 // `WSN_DB_KIND=mysql npm start`: the MySQL flows instead, on a private
 // MariaDB (installed if missing, as root) whose data directory is
 // .node-red-demo-mysql/mariadb/; stopped with Node-RED.
+// `WSN_TRANSPORT=mqtt npm start`: the MQTT flows instead, on the same kind
+// of SQLite database, with a private mosquitto (installed if missing, as
+// root) on 127.0.0.1:WSN_MQTT_PORT (default 1883), its files in
+// .node-red-demo-mqtt/broker/; stopped with Node-RED.
 
 const path = require("path");
 const backend = require("./lib/backend.js");
@@ -70,5 +74,40 @@ async function mysqlDemo() {
     }
 }
 
-(process.env.WSN_DB_KIND === "mysql" ? mysqlDemo() : main())
+// The demo device's broker password: published, as the demo KEY is; a real
+// device gets a random one (wsn-crypto provision --mqtt prints the lines).
+const DEMO_MQTT_PASSWORD = "demo-12FA";
+
+async function mqttDemo() {
+    const crypto = require("crypto");
+    const mosquitto = require("./lib/mosquitto.js");
+    const dir = process.env.WSN_DEMO_DIR || path.join(backend.ROOT, ".node-red-demo-mqtt");
+    const db = path.join(dir, "wsn.db");
+    const port = Number(process.env.PORT) || 1880;
+    // The backend's password is made anew at each start: only Node-RED needs it.
+    const backendPassword = crypto.randomBytes(18).toString("base64url");
+    const broker = await mosquitto.start({
+        dir: path.join(dir, "broker"), port: Number(process.env.WSN_MQTT_PORT) || 1883,
+        users: { "wsn-backend": backendPassword, [DEMO_DEVICE.id]: DEMO_MQTT_PASSWORD }
+    });
+    try {
+        await backend.prepareUserDir({ dir, db, install: "link", devices: [DEMO_DEVICE], freshFlows: false, flowsFile: path.join(backend.ROOT, "flows", "wsn-mqtt-sqlite.json") });
+        await wrapDemoKey(db);
+        console.log(`demo: mosquitto on ${broker.url} (users wsn-backend and ${DEMO_DEVICE.id}, ACL flows/mosquitto/acl), database ${db}, user directory ${dir}`);
+        const env = { WSN_KEK: KEK, WSN_MQTT_URL: broker.url, WSN_MQTT_USER: "wsn-backend", WSN_MQTT_PASSWORD: backendPassword };
+        const server = await backend.startNodeRed({ dir, db, port, inherit: true, logLevel: "info", env });
+        console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  try: WSN_MQTT_PASSWORD=${DEMO_MQTT_PASSWORD} ` +
+            `WSN_KEY=${DEMO_KEY} npx wsn-crypto send --mqtt ${broker.url} --id ${DEMO_DEVICE.id} --format passphrase 300`);
+        const stop = function () { server.stop("SIGTERM").then(() => broker.stop()).then(function () { process.exit(0); }); };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+        server.child.on("exit", function (code) { broker.stop().then(function () { process.exit(code || 0); }); });
+    } catch (err) {
+        await broker.stop();
+        throw err;
+    }
+}
+
+const DEMOS = { sqlite: main, mysql: mysqlDemo, mqtt: mqttDemo };
+(DEMOS[process.env.WSN_TRANSPORT === "mqtt" ? "mqtt" : process.env.WSN_DB_KIND === "mysql" ? "mysql" : "sqlite"]())
     .catch(function (err) { console.error(`demo: ${err.message}`); process.exit(1); });
