@@ -336,6 +336,40 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
         });
     });
 
+    describe("WSN_TRANSPORT=mqtt npm start (scripts/demo.js)", function () {
+        it("starts its own broker and the MQTT flows, takes the demo device's data over MQTT, and stops both", async function () {
+            this.timeout(120000);
+            const { spawn } = require("child_process");
+            const demoDir = path.join(workDir, "demo");
+            const [port, mqttPort] = [await backend.freePort(), await backend.freePort()];
+            const demo = spawn(process.execPath, [path.join(backend.ROOT, "scripts", "demo.js")], {
+                env: Object.assign({}, process.env, { WSN_TRANSPORT: "mqtt", WSN_DEMO_DIR: demoDir, PORT: String(port), WSN_MQTT_PORT: String(mqttPort) }),
+                stdio: ["ignore", "pipe", "pipe"]
+            });
+            let output = "";
+            const exited = new Promise((resolve) => demo.on("exit", resolve));
+            const up = new Promise(function (resolve, reject) {
+                demo.stdout.on("data", function (d) { output += d; const m = /try: (WSN_MQTT_PASSWORD=\S+) (WSN_KEY=\S+) npx wsn-crypto (.*)$/m.exec(output); if (m) { resolve(m); } });
+                demo.stderr.on("data", function (d) { output += d; });
+                exited.then(() => reject(new Error(`the demo exited:\n${output}`)));
+            });
+            const [, passwordVar, keyVar, command] = await up;
+            const env = { WSN_MQTT_PASSWORD: passwordVar.split("=")[1], WSN_KEY: keyVar.split("=")[1] };
+            // The command the demo prints, as printed.
+            const r = await until(async function () {
+                const run = await runCli(command.split(" ").concat(["--timeout", "2000"]), { env });
+                return run.status === 0 ? run : false;
+            }, { timeout: 30000, interval: 0, what: "the demo's printed send command to succeed" });
+            r.stdout.should.match(/sent 1, acknowledged 1/);
+            (await backend.query(path.join(demoDir, "wsn.db"), "SELECT dataJSON FROM Data WHERE deviceID = '12FA'")).should.eql([{ dataJSON: "{\"value\":300}" }]);
+            demo.kill("SIGTERM");
+            (await exited).should.equal(0);
+            // The broker went with it.
+            const refused = await mqttDevice.connect(`mqtt://127.0.0.1:${mqttPort}`, { id: "12FA", mqttPassword: env.WSN_MQTT_PASSWORD }).then((c) => { clients.push(c); return null; }, (err) => err);
+            should.exist(refused);
+        });
+    });
+
     describe("a broker restart in the middle of a stream", function () {
         it("loses nothing acknowledged: the device resends what got no answer, the flow reconnects by itself", async function () {
             this.timeout(120000);
