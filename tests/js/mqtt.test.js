@@ -285,6 +285,26 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
             (await storedSeqn(victim.id)).should.equal(0);
         });
 
+        it("works the same with an ACL of the lines provision --mqtt prints, and its password", async function () {
+            const made = await runCli(["provision", "--db", path.join(workDir, "provisioned.db"), "--id", "7F3C", "--mqtt", "--json"]);
+            made.status.should.equal(0, made.stderr);
+            const { mqttPassword, mqttAcl } = JSON.parse(made.stdout);
+            made.stderr.should.match(/mosquitto_passwd \/etc\/mosquitto\/wsn.passwd 7F3C/);
+            made.stderr.should.not.containEql(mqttPassword);
+            const acl = ["user wsn-backend", "topic read wsn/+/up", "topic write wsn/+/down/#"].concat(mqttAcl).join("\n") + "\n";
+            const own = await mosquitto.start({ dir: path.join(workDir, "broker-provisioned"), users: { "7F3C": mqttPassword }, acl });
+            try {
+                const dev = await mqttDevice.connect(own.url, { id: "7F3C", mqttPassword });
+                clients.push(dev);
+                await dev.publish("{}");
+                const denied = await dev.publish("{}", { topic: `wsn/${DEVICES.victim.id}/up` }).then(() => null, (err) => err);
+                should.exist(denied);
+                denied.message.should.match(/Not authorized/);
+            } finally {
+                await own.stop();
+            }
+        });
+
         it("refuses a client without a password, and one with another device's user name and a wrong password", async function () {
             for (const options of [{ username: DEVICES.victim.id, password: "wrong" }, { anonymous: true }]) {
                 const failed = await mqttDevice.connect(broker.url, DEVICES.victim, Object.assign({}, options)).then((c) => { clients.push(c); return null; }, (err) => err);

@@ -1,5 +1,6 @@
 "use strict";
 
+const crypto = require("crypto");
 const path = require("path");
 const { integer, parse, formatList, legacyFormats } = require("../options.js");
 const { KEY_BITS, generateKey, generateId, checkDeviceKey, checkId } = require("../keys.js");
@@ -24,6 +25,25 @@ function legacyWarning(id, formats) {
         "(malleable AES-CBC; a recorded GET reply can be replayed to a rebooted device)" +
         (legacy.includes("raw") ? "; raw cannot reset its SEQN" : "") +
         "; use --formats auth once its firmware speaks the authenticated format";
+}
+
+/**
+ * A device's broker login for the MQTT flows: its user name is its id (the
+ * example ACL's %u patterns give it wsn/<id>/up and wsn/<id>/down/#), its
+ * password random and not its key. The lines say how to add it; the
+ * password goes in at mosquitto_passwd's prompt, not on a command line.
+ */
+function mqttLogin(id) {
+    const password = crypto.randomBytes(18).toString("base64url");
+    const acl = [`user ${id}`, `topic write wsn/${id}/up`, `topic read wsn/${id}/down/#`];
+    const howTo = [
+        `wsn-crypto provision: to let device ${id} log in to the broker (flows/mosquitto/, README "MQTT"), as root:`,
+        `  mosquitto_passwd /etc/mosquitto/wsn.passwd ${id}      # type its MQTT password when asked`,
+        `  the example ACL's patterns (flows/mosquitto/acl) give it wsn/${id}/up and wsn/${id}/down/#; an ACL without them needs:`,
+        ...acl.map((line) => `    ${line}`),
+        "  then reload the broker (systemctl reload mosquitto, or kill -HUP its process)"
+    ].join("\n");
+    return { password, acl, howTo };
 }
 
 module.exports = {
@@ -65,13 +85,18 @@ Options:
   --rotate      give an existing device a new key (and new --formats, if
                 given; else it keeps its formats); its SEQN stays, so
                 messages made with the old key can never be replayed
+  --mqtt        also make the device's MQTT password (random, not its key:
+                the broker sees passwords) and print the lines that give
+                the device its broker login and topics (flows/mosquitto/)
   --json        print {"id", "key", "seqn", "formats", "wrapped", "kek",
-                "fingerprint"} as JSON (kek: the KEK's label, or null)
+                "fingerprint"} as JSON (kek: the KEK's label, or null;
+                with --mqtt also "mqttPassword" and "mqttAcl")
   -h, --help    show this help
 
 Examples:
   WSN_KEK_FILE=~/.wsn-crypto.kek wsn-crypto provision --db ~/.node-red/wsn.db --id 7F3A
-  wsn-crypto provision --db ~/.node-red/wsn.db --id 12FA --formats passphrase,raw,auth`,
+  wsn-crypto provision --db ~/.node-red/wsn.db --id 12FA --formats passphrase,raw,auth
+  wsn-crypto provision --db ~/.node-red/wsn.db --id 7F3B --mqtt`,
     options: {
         db: { type: "string" },
         mysql: { type: "string" },
@@ -81,6 +106,7 @@ Examples:
         bits: { type: "string" },
         formats: { type: "string" },
         rotate: { type: "boolean" },
+        mqtt: { type: "boolean" },
         json: { type: "boolean" }
     },
     positionals: false,
@@ -123,13 +149,17 @@ Examples:
         }).catch((error) => { throw mysqlHint(error); });
         const { seqn } = state;
         const { fingerprint } = keyStatus(key, id);
+        const mqtt = values.mqtt ? mqttLogin(id) : undefined;
 
         if (values.json) {
-            json({ id, key, seqn, formats: state.formats, wrapped: kek !== undefined, kek: kek === undefined ? null : kekLabel(kek), fingerprint });
+            json(Object.assign({ id, key, seqn, formats: state.formats, wrapped: kek !== undefined, kek: kek === undefined ? null : kekLabel(kek), fingerprint },
+                mqtt ? { mqttPassword: mqtt.password, mqttAcl: mqtt.acl } : {}));
         } else {
             out(`device ${id}`);
             out(`key    ${key}`);
+            if (mqtt) { out(`mqtt   user ${id}, password ${mqtt.password}`); }
         }
+        if (mqtt) { note(mqtt.howTo); }
         const warning = given !== undefined && legacyWarning(id, given);
         if (warning) { note(warning); }
         if (kek === undefined) {
