@@ -123,6 +123,36 @@ const REPLY_TOPIC = [
     ")"
 ].join("\n");
 
+/**
+ * A request as mqtt in gives it, made what the rest of the flow reads: the
+ * device id from the topic, the body kept aside from the payload (the
+ * device query overwrites it), the reply topic in msg[replyTo], and none of
+ * the request's publish properties carried into the reply (a retained
+ * request must not make a retained reply).
+ */
+function mqttRequest(replyTo) {
+    return [
+        set("device", "$split(topic, \"/\")[1]", "jsonata"),
+        { t: "move", p: "payload", pt: "msg", to: "request", tot: "msg" },
+        set(replyTo, REPLY_TOPIC, "jsonata"),
+        del("responseTopic"), del("retain"), del("qos"), del("userProperties"), del("contentType"),
+        del("messageExpiryInterval"), del("payloadFormatIndicator")
+    ];
+}
+
+/** The broker, from the environment (as the MySQL flows' database); user and password are credentials. */
+function broker(id) {
+    return {
+        id, type: "mqtt-broker", name: "wsn broker", broker: "${WSN_MQTT_URL}", port: "", clientid: "",
+        autoConnect: true, usetls: false, protocolVersion: "5", keepalive: "60", cleansession: true, autoUnsubscribe: true,
+        birthTopic: "", birthQos: "0", birthRetain: "false", birthPayload: "", birthMsg: {},
+        closeTopic: "", closeQos: "0", closeRetain: "false", closePayload: "", closeMsg: {},
+        willTopic: "", willQos: "0", willRetain: "false", willPayload: "", willMsg: {},
+        userProps: "", sessionExpiry: "",
+        credentials: { user: "${WSN_MQTT_USER}", password: "${WSN_MQTT_PASSWORD}" }
+    };
+}
+
 const MQTT_DIALECTS = [
     Object.assign({}, DIALECTS[0], {
         file: "wsn-mqtt-sqlite.json",
@@ -131,33 +161,30 @@ const MQTT_DIALECTS = [
         tab: { id: "a1f0c0de00000003", type: "tab", label: "wsn-crypto (MQTT, SQLite)", disabled: false, info: "Encrypted, replay-protected data logging over MQTT: devices publish to wsn/<id>/up, replies go to wsn/<id>/down. See the package README, \"MQTT\".\nBroker: environment variables WSN_MQTT_URL, WSN_MQTT_USER, WSN_MQTT_PASSWORD. Database path: WSN_DB." },
         database: { id: "a1f0c0de000000d3", type: "sqlitedb", db: "${WSN_DB}", mode: "RWC" },
         kek: { id: "a1f0c0de000000e3", type: "wsn-kek", name: "", source: "env", variable: "WSN_KEK", file: "" },
-        // Everything from the environment, as the MySQL flows' database. The
-        // user and password are credentials; Node-RED resolves ${...} there too.
-        broker: {
-            id: "a1f0c0de000000b3", type: "mqtt-broker", name: "wsn broker", broker: "${WSN_MQTT_URL}", port: "", clientid: "",
-            autoConnect: true, usetls: false, protocolVersion: "5", keepalive: "60", cleansession: true, autoUnsubscribe: true,
-            birthTopic: "", birthQos: "0", birthRetain: "false", birthPayload: "", birthMsg: {},
-            closeTopic: "", closeQos: "0", closeRetain: "false", closePayload: "", closeMsg: {},
-            willTopic: "", willQos: "0", willRetain: "false", willPayload: "", willMsg: {},
-            userProps: "", sessionExpiry: "",
-            credentials: { user: "${WSN_MQTT_USER}", password: "${WSN_MQTT_PASSWORD}" }
-        },
-        /**
-         * A request as mqtt in gives it, made what the rest of the flow reads:
-         * the device id from the topic, the body kept aside from the payload
-         * (the device query overwrites it), the reply topic in msg.topic, and
-         * none of the request's publish properties carried into the reply
-         * (a retained request must not make a retained reply).
-         */
-        mqttRequest: [
-            set("device", "$split(topic, \"/\")[1]", "jsonata"),
-            { t: "move", p: "payload", pt: "msg", to: "request", tot: "msg" },
-            set("topic", REPLY_TOPIC, "jsonata"),
-            del("responseTopic"), del("retain"), del("qos"), del("userProperties"), del("contentType"),
-            del("messageExpiryInterval"), del("payloadFormatIndicator")
-        ],
+        broker: broker("a1f0c0de000000b3"),
+        replyTo: "topic",
+        subscription: MQTT_UP,
+        mqttRequest: mqttRequest("topic"),
         deviceQuery: [set("params", "{}", "json"), set("params.$id", "device", "msg")],
         storeInfo: "Accepted only with a SEQN above the stored one; the row and the new SEQN are written in one statement. QoS 1 redeliveries and a device's retries are replays: stored once, answered with the refusal."
+    }),
+    Object.assign({}, DIALECTS[1], {
+        file: "wsn-mqtt-mysql.json",
+        idPrefix: "e",
+        transport: "mqtt",
+        tab: { id: "a1f0c0de00000004", type: "tab", label: "wsn-crypto (MQTT, MySQL/MariaDB)", disabled: false, info: "Encrypted, replay-protected data logging over MQTT on MySQL/MariaDB: devices publish to wsn/<id>/up, replies go to wsn/<id>/down. See the package README, \"MQTT\".\nBroker: environment variables WSN_MQTT_URL, WSN_MQTT_USER, WSN_MQTT_PASSWORD. Schema: flows/schema-mysql.sql. Connection: WSN_MYSQL_HOST, WSN_MYSQL_PORT, WSN_MYSQL_DATABASE, WSN_MYSQL_USER, WSN_MYSQL_PASSWORD." },
+        database: Object.assign({}, DIALECTS[1].database, { id: "a1f0c0de000000d4" }),
+        kek: Object.assign({}, DIALECTS[1].kek, { id: "a1f0c0de000000e4" }),
+        broker: broker("a1f0c0de000000b4"),
+        // msg.topic carries the SQL to the mysql node.
+        replyTo: "replyTopic",
+        // Several instances share the database: a shared subscription hands
+        // each request to one of them (a plain one would give every instance
+        // every request, and the device an answer from each).
+        subscription: `$share/wsn-backend/${MQTT_UP}`,
+        mqttRequest: mqttRequest("replyTopic"),
+        deviceQuery: [set("topic", MYSQL_SQL.device, "str"), set("payload", "{}", "json"), set("payload.id", "device", "msg")],
+        storeInfo: DIALECTS[1].storeInfo + " QoS 1 redeliveries and a device's retries are replays: stored once, answered with the refusal."
     })
 ];
 
@@ -221,8 +248,20 @@ function build(dialect) {
     const httpResponse = () => ({ id: id("1"), type: "http response", name: "", statusCode: "", headers: {}, wires: [] });
     // Replies at QoS 1, never retained; the topic is the one msg.topic holds.
     const mqttOut = () => ({ id: id("1"), type: "mqtt out", name: "", topic: "", qos: "1", retain: "false", respTopic: "", contentType: "", userProps: "", correl: "", expiry: "", broker: dialect.broker.id, wires: [] });
-    /** Where an answer goes: the HTTP response, or a publish on the reply topic. */
-    const respond = mqtt ? mqttOut : httpResponse;
+    /**
+     * Where an answer goes, placed at column c, row r of group g: the HTTP
+     * response, or a publish on the reply topic. The mysql node reads its
+     * SQL from msg.topic, so on MySQL the reply topic waits in msg.replyTopic
+     * and a change node puts it back before the publish (one column more).
+     * Returns the node to wire the answer to.
+     */
+    function respond(g, c, r) {
+        if (!mqtt) { return g.add(httpResponse(), c, r); }
+        if (dialect.replyTo === "topic") { return g.add(mqttOut(), c, r); }
+        const back = g.add(change("Reply topic", [set("topic", dialect.replyTo, "msg")]), c, r);
+        wire(back, [g.add(mqttOut(), c + 1, r)]);
+        return back;
+    }
     const change = (name, rules) => ({ id: id("7"), type: "change", name, rules, wires: [] });
     const comment = (name, info) => ({ id: id("8"), type: "comment", name, info, wires: [] });
     const query = (name, sql) => Object.assign(dialect.query(id, DB, name, sql), { wires: [] });
@@ -265,7 +304,7 @@ function build(dialect) {
         if (before) { wire(before, [db]); }
         const check = g.add(stored(), col++, r);
         const ack = g.add(encrypt("Encrypt ack", true, { lost: dialect.lost }), col, r);
-        const ok = g.add(respond(), col + 1, r);
+        const ok = respond(g, col + 1, r);
         wire(db, [check]);
         wire(ack, [ok], [ok]);
         const refused = [set("wsn.refused", "true", "bool")];
@@ -285,7 +324,7 @@ function build(dialect) {
             beforeSeal = mark;
         }
         const seal = g.add(encrypt("Encrypt refusal", true, { seqn: dialect.refusalSeqn }), sealColumn, r + 1);
-        const refusedOk = g.add(respond(), sealColumn + 1, r + 1);
+        const refusedOk = respond(g, sealColumn + 1, r + 1);
         wire(beforeSeal, [seal]);
         wire(seal, [refusedOk], [refusedOk]);
         wire(check, [ack], [mark]);
@@ -321,7 +360,7 @@ function build(dialect) {
         // nothing a clean session keeps over a disconnection, and its PUBACK
         // makes Node-RED's reply wait for the broker's delayed ACK (mqtt.js
         // leaves Nagle on): 44 ms a request on loopback against 3 ms.
-        const start = g.add({ id: id("0"), type: "mqtt in", name: "device requests", topic: MQTT_UP, qos: "0", datatype: "utf8", broker: dialect.broker.id, nl: true, rap: true, rh: 0, inputs: 0, wires: [] }, 0, 2);
+        const start = g.add({ id: id("0"), type: "mqtt in", name: "device requests", topic: dialect.subscription, qos: "0", datatype: "utf8", broker: dialect.broker.id, nl: true, rap: true, rh: 0, inputs: 0, wires: [] }, 0, 2);
         const params = g.add(change("Device id, reply topic", dialect.mqttRequest.concat(dialect.deviceQuery)), 1, 2);
         const get = g.add(query("Get device", "device"), 2, 2);
         const route = g.add({
@@ -330,13 +369,13 @@ function build(dialect) {
             checkall: "false", repair: false, outputs: 3, wires: []
         }, 3, 2);
         const seal = g.add(encrypt("Encrypt SEQN", false), 4, 1);
-        const sealOk = g.add(respond(), 5, 1);
+        const sealOk = respond(g, 5, 1);
         const open = g.add(decrypt("Decrypt request", "any"), 4, 3);
         const seqn = g.add(encrypt("Encrypt SEQN", true), 5, 2);
-        const seqnOk = g.add(respond(), 6, 2);
+        const seqnOk = respond(g, 6, 2);
         const reset = write(g, 5, 3, "Set SEQN", "reset");
         const store = write(g, 5, 5, "Store data", "store");
-        const refusedOk = g.add(respond(), 5, 7);
+        const refusedOk = respond(g, 5, 7);
         wire(start, [params]);
         wire(params, [get]);
         wire(route, [], [seal], [open]);
@@ -399,7 +438,7 @@ function build(dialect) {
         const caught = g.add({ id: id("9"), type: "catch", name: "database errors", scope, uncaught: false, wires: [] }, 0, 0);
         // Only a generic answer: the message may carry the device row.
         const generic = g.add(change(`${SERVER_ERROR.status}, nothing more`, [set("statusCode", String(SERVER_ERROR.status), "num"), set("payload", SERVER_ERROR.body, "json"), del("wsn")]), 1, 0);
-        const res = g.add(respond(), 2, 0);
+        const res = respond(g, 2, 0);
         wire(caught, [generic]);
         wire(generic, [res]);
         g.close();

@@ -7,7 +7,7 @@
 const fs = require("fs");
 const path = require("path");
 const should = require("should");
-const { DIALECTS, build, figures } = require("../../scripts/make-flows.js");
+const { DIALECTS, MQTT_DIALECTS, build, figures } = require("../../scripts/make-flows.js");
 
 const ROOT = path.join(__dirname, "..", "..");
 const read = (dir, file) => JSON.parse(fs.readFileSync(path.join(ROOT, dir, file), "utf8"));
@@ -113,6 +113,53 @@ for (const dialect of DIALECTS) {
                 { t: "delete", p: "wsn", pt: "msg" }
             ]);
             byId.get(answer.wires[0][0]).type.should.equal("http response");
+        });
+    });
+}
+
+// The MQTT flows: one group for the topic, one for database errors.
+const EXPECTED_MQTT_PATHS = {
+    // The legacy SEQN query, the auth query, a reset and a data message.
+    "wsn-mqtt-sqlite.json": [4, 5, 7, 7],
+    // On MySQL a change node puts the reply topic back into msg.topic (the SQL's place) before each publish.
+    "wsn-mqtt-mysql.json": [5, 6, 9, 9]
+};
+
+for (const dialect of MQTT_DIALECTS) {
+    describe(`shipped flows: ${dialect.file}`, function () {
+        const flow = read("flows", dialect.file);
+        const byId = new Map(flow.map((n) => [n.id, n]));
+        const flowNodes = flow.filter((n) => Array.isArray(n.wires));
+        const measured = figures(flow);
+
+        it("is what scripts/make-flows.js writes, and examples/ holds the same", function () {
+            JSON.parse(JSON.stringify(build(dialect))).should.eql(flow);
+            read("examples", dialect.file).should.eql(flow);
+        });
+
+        it("has no function node and runs every wire left to right, each node in a group", function () {
+            measured.functionNodes.should.equal(0);
+            measured.rightToLeft.should.equal(0);
+            for (const n of flowNodes) { should.exist(byId.get(n.g), `${n.name || n.type} is in no group`); }
+        });
+
+        it("takes every request of wsn/+/up through one decrypt node on endpoint 'any', four outputs", function () {
+            const inputs = flowNodes.filter((n) => n.type === "mqtt in");
+            inputs.length.should.equal(1);
+            inputs[0].topic.should.endWith("wsn/+/up");
+            const decrypts = flowNodes.filter((n) => n.type === "wsn-decrypt");
+            decrypts.length.should.equal(1);
+            [decrypts[0].endpoint, decrypts[0].outputs, decrypts[0].wires.length, decrypts[0].body, decrypts[0].deviceId].should.eql(["any", 4, 4, "request", "device"]);
+        });
+
+        it("publishes every answer at QoS 1, never retained, on the topic the message carries", function () {
+            const outs = flowNodes.filter((n) => n.type === "mqtt out");
+            outs.length.should.be.above(4);
+            for (const n of outs) { [n.topic, n.qos, n.retain].should.eql(["", "1", "false"]); }
+        });
+
+        it("has short success paths", function () {
+            measured.successPaths.map((p) => p.between).should.eql(EXPECTED_MQTT_PATHS[dialect.file]);
         });
     });
 }

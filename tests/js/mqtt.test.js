@@ -17,6 +17,7 @@ const should = require("should");
 
 const backend = require("../../scripts/lib/backend.js");
 const mosquitto = require("../../scripts/lib/mosquitto.js");
+const mariadb = require("../../scripts/lib/mariadb.js");
 const device = require("./helpers/device.js");
 const mqttDevice = require("./helpers/mqtt-device.js");
 const { runCli } = require("./helpers/cli.js");
@@ -46,11 +47,19 @@ const DEVICES = {
     cliAuth: { id: "C100", key: randomKey(), seqn: 0 },
     cliLegacy: { id: "C200", key: randomKey(), seqn: 0, formats: ALL_FORMATS }
 };
+// The MariaDB flows' devices, in their own database only: a device known to
+// both backends would be answered by both.
+const MYSQL_DEVICES = {
+    mysqlAuth: { id: "M100", key: randomKey(), seqn: 0 },
+    mysqlLegacy: { id: "M200", key: randomKey(), seqn: 0, formats: ALL_FORMATS },
+    mysqlFlood: { id: "M300", key: randomKey(), seqn: 0 }
+};
 // Logs in to the broker but has no row in the database.
 const STRANGER = { id: "U404", mqttPassword: password() };
 
 let workDir;
 let dbFile;
+let backendPassword;
 let broker;
 let server;
 const clients = [];
@@ -77,8 +86,9 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
     before(async function () {
         this.timeout(600000);
         workDir = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-mqtt-"));
-        const users = { "wsn-backend": password(), [STRANGER.id]: STRANGER.mqttPassword };
-        for (const dev of Object.values(DEVICES)) {
+        backendPassword = password();
+        const users = { "wsn-backend": backendPassword, [STRANGER.id]: STRANGER.mqttPassword };
+        for (const dev of Object.values(DEVICES).concat(Object.values(MYSQL_DEVICES))) {
             dev.mqttPassword = password();
             users[dev.id] = dev.mqttPassword;
         }
@@ -89,7 +99,7 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
         await backend.prepareUserDir({ dir, db: dbFile, install: tarball, flowsFile: FLOWS, devices: Object.values(DEVICES) });
         server = await backend.startNodeRed({
             dir, db: dbFile, logLevel: "info",
-            env: { WSN_MQTT_URL: broker.url, WSN_MQTT_USER: "wsn-backend", WSN_MQTT_PASSWORD: users["wsn-backend"] }
+            env: { WSN_MQTT_URL: broker.url, WSN_MQTT_USER: "wsn-backend", WSN_MQTT_PASSWORD: backendPassword }
         });
         // The flows have started; the mqtt in node subscribes on its own time.
         // Ready once the probe device's legacy SEQN query is answered.
@@ -387,6 +397,82 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
             // The broker went with it.
             const refused = await mqttDevice.connect(`mqtt://127.0.0.1:${mqttPort}`, { id: "12FA", mqttPassword: env.WSN_MQTT_PASSWORD }).then((c) => { clients.push(c); return null; }, (err) => err);
             should.exist(refused);
+        });
+    });
+
+    describe("MariaDB: flows/wsn-mqtt-mysql.json on two Node-RED instances (a shared subscription), the data path", function () {
+        let db;
+        const mysqlServers = [];
+        let rowsOf;
+
+        before(async function () {
+            this.timeout(300000);
+            db = await mariadb.start({ dir: path.join(workDir, "mariadb") });
+            const database = await db.createDatabase({ database: "wsn", devices: Object.values(MYSQL_DEVICES) });
+            rowsOf = (id) => db.query("SELECT dataSEQN, dataLost, dataJSON FROM Data WHERE deviceID = ? ORDER BY dataSEQN", [id], "wsn");
+            for (const name of ["node-red-mysql-1", "node-red-mysql-2"]) {
+                const dir = path.join(workDir, name);
+                await backend.prepareUserDir({ dir, install: path.join(workDir, "pack", fs.readdirSync(path.join(workDir, "pack"))[0]), flowsFile: path.join(backend.ROOT, "flows", "wsn-mqtt-mysql.json"), extraModules: ["node-red-node-mysql"] });
+                mysqlServers.push(await backend.startNodeRed({
+                    dir, logLevel: "info",
+                    env: Object.assign({ WSN_MQTT_URL: broker.url, WSN_MQTT_USER: "wsn-backend", WSN_MQTT_PASSWORD: backendPassword }, database.env)
+                }));
+            }
+            // Both the broker and MariaDB are reached on the nodes' own time:
+            // ready once a data message is answered with an ack.
+            const dev = MYSQL_DEVICES.mysqlLegacy;
+            const client = await connect(dev);
+            await until(async function () {
+                await client.publish(device.passphraseBody(dataMessage(1, 1), dev.key));
+                const reply = await client.next(1000);
+                const opened = device.openReply(reply.text, dev.key);
+                return opened.message.ack === true || (JSON.parse(reply.text).error === "replay");
+            }, { timeout: 60000, interval: 0, what: "the MariaDB MQTT flows to acknowledge a message" });
+        });
+
+        after(async function () {
+            this.timeout(60000);
+            for (const server of mysqlServers.splice(0)) { await server.stop("SIGTERM"); }
+            if (db) { await db.stop(); }
+        });
+
+        it("stores authenticated data once, answers sealed acks and refusals bound to each request", async function () {
+            const dev = MYSQL_DEVICES.mysqlAuth;
+            const client = await connect(dev);
+            let r = await authExchange(client, dev, "data", 3, { data: { value: 3 } });
+            [r.kind, r.message].should.eql(["ack", { SEQN: 3, ack: true, lost: 2 }]);
+            r = await authExchange(client, dev, "data", 3, { data: { value: 3 } });
+            [r.kind, r.message].should.eql(["refusal", { error: "replay", SEQN: 3 }]);
+            r = await authExchange(client, dev, "data", 2, { data: { value: 2 } });
+            r.message.error.should.equal("stale");
+            (await rowsOf(dev.id)).should.eql([{ dataSEQN: 3, dataLost: 2, dataJSON: "{\"value\":3}" }]);
+        });
+
+        it("stores the legacy formats' data", async function () {
+            const dev = MYSQL_DEVICES.mysqlLegacy;
+            const client = await connect(dev);
+            const reply = await client.request(device.rawBody({ data: { value: 9 }, "SEQN": 10 }, dev.key));
+            device.openReply(reply.text, dev.key).message.should.eql({ SEQN: 10, ack: true, lost: 8 });
+            (await rowsOf(dev.id)).map((row) => row.dataSEQN).should.eql([1, 10]);
+        });
+
+        it(`stores a flood of ${FLOOD_COPIES} identical publishes once, each answered once (one instance each)`, async function () {
+            this.timeout(120000);
+            const dev = MYSQL_DEVICES.mysqlFlood;
+            const client = await connect(dev);
+            const { text, tag } = authBody(dev, "data", 7, { data: { value: 7 } });
+            await Promise.all(Array.from({ length: FLOOD_COPIES }, () => client.publish(text)));
+            const kinds = {};
+            for (let i = 0; i < FLOOD_COPIES; i++) {
+                const r = openAuthReply(dev, (await client.next(30000)).text, tag);
+                const key = r.kind === "ack" ? "ack" : r.message.error;
+                kinds[key] = (kinds[key] || 0) + 1;
+            }
+            kinds.should.eql({ ack: 1, replay: FLOOD_COPIES - 1 });
+            (await rowsOf(dev.id)).length.should.equal(1);
+            // No second answer to any copy: by a query answered after them, it would have come.
+            (await authExchange(client, dev, "query", 0)).kind.should.equal("seqn");
+            client.pending().should.equal(0);
         });
     });
 
