@@ -5,9 +5,11 @@
 // with devices in the authenticated format (d), and (d) with every device key
 // stored wrapped under a key-encryption key (e), each in its own
 // Node-RED of the same version, one after another, under the same autocannon
-// load on 127.0.0.1: GET /wsn/:id and POST /data/:id with fresh SEQNs.
+// load on 127.0.0.1: GET /wsn/:id and POST /data/:id with fresh SEQNs; and
+// (f), (d)'s devices over MQTT (flows/wsn-mqtt-sqlite.json, a private
+// mosquitto), the same requests published by one MQTT client per device.
 // Prints req/s, latency p50/p99, errors, Node-RED CPU per request and peak
-// RSS, and the ratios (b)/(a), (b)/(c), (d)/(b) and (e)/(d). Bounded: BENCH_SECONDS per run
+// RSS, and the ratios (b)/(a), (b)/(c), (d)/(b), (e)/(d) and (f)/(d). Bounded: BENCH_SECONDS per run
 // (default 10) and BENCH_CONNECTIONS connections (default 16). BENCH_VARIANTS=b,d
 // runs only those; BENCH_CPU_PROFILE=DIR writes a CPU profile of each Node-RED there.
 
@@ -21,6 +23,8 @@ const device = require("../tests/js/helpers/device.js");
 const reference = require("../tests/js/helpers/auth-reference.js");
 const flows = require("./flows.js");
 const { cpuMs, peakRssBytes } = require("./lib/proc.js");
+const mqttLoad = require("./lib/mqtt-load.js");
+const mosquitto = require("../scripts/lib/mosquitto.js");
 const wasm = require("../pkg/wsn_crypto.js");
 
 const SECONDS = Number(process.env.BENCH_SECONDS) || 10;
@@ -55,7 +59,9 @@ const VARIANTS = [
     { name: "c", label: "(c) ceiling, no crypto", flows: flows.ceiling, body: (message) => message, open: (text) => JSON.parse(text) },
     { name: "d", label: "(d) wsn-crypto flows, auth v2", flows: null, body: authBody, query: authQuery },
     // (d) with every key stored wrapped under a KEK (keys at rest): the cost of the unwrap in each request's call.
-    { name: "e", label: "(e) auth v2, keys wrapped", flows: null, body: authBody, query: authQuery, kek: BENCH_KEK }
+    { name: "e", label: "(e) auth v2, keys wrapped", flows: null, body: authBody, query: authQuery, kek: BENCH_KEK },
+    // (d) over MQTT: the same bodies, published on wsn/<id>/up, answered on wsn/<id>/down.
+    { name: "f", label: "(f) auth v2 over MQTT", flows: null, flowsFile: path.join(backend.ROOT, "flows", "wsn-mqtt-sqlite.json"), body: authBody, query: authQuery, mqtt: true }
 ];
 
 
@@ -132,6 +138,32 @@ async function checkAuth(port, variant) {
     if (data.status !== 200 || data.reply.kind !== "ack" || data.reply.seqn !== 1) { throw new Error(`${variant.label}: POST answered ${data.status}, ${JSON.stringify(data.reply)}`); }
 }
 
+/** (f): a SEQN query and a data message over MQTT, each answer opened bound to its request. */
+async function checkMqtt({ dev, client }, variant) {
+    const ask = (sent) => new Promise(function (resolve, reject) {
+        const timer = setTimeout(() => reject(new Error(`${variant.label}: no answer on wsn/${dev.id}/down`)), 10000);
+        client.once("message", function (topic, payload) { clearTimeout(timer); resolve(reference.openReply(dev, payload.toString("utf8"), sent.tag)); });
+        client.publish(`wsn/${dev.id}/up`, sent.text, { qos: 1 });
+    });
+    const query = await ask(variant.query(dev));
+    if (query.kind !== "seqn" || query.seqn !== 0) { throw new Error(`${variant.label}: query answered ${JSON.stringify(query)}`); }
+    const data = await ask(reference.requestBody(dev, "data", 1, JSON.parse(dataMessage(1))));
+    if (data.kind !== "ack" || data.seqn !== 1) { throw new Error(`${variant.label}: data answered ${JSON.stringify(data)}`); }
+}
+
+/** (f)'s load: the SEQN query (the "get" row) or data messages with fresh SEQNs. */
+function mqttRun(clients, endpoint, seconds, state) {
+    const nextBody = endpoint === "get"
+        ? (dev) => state.queries.get(dev.id)
+        : function (dev) {
+            const list = state.bodies.get(dev.id);
+            const next = state.sent.get(dev.id) || 0;
+            state.sent.set(dev.id, next + 1);
+            return list[Math.min(next, list.length - 1)];
+        };
+    return mqttLoad.run(clients, seconds, nextBody, 10000);
+}
+
 /** The devices of a run; the original article's schema has no formats column. */
 function devicesFor(variant) {
     const all = DEVICES.concat([CHECK]);
@@ -142,7 +174,7 @@ function devicesFor(variant) {
 async function runVariant(variant, work) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `wsn-bench-${variant.name}-`));
     const db = path.join(dir, "wsn.db");
-    let flowsFile;
+    let flowsFile = variant.flowsFile;
     if (variant.flows) {
         flowsFile = path.join(dir, "variant-flows.json");
         fs.writeFileSync(flowsFile, JSON.stringify(variant.flows(), null, 1));
@@ -151,22 +183,36 @@ async function runVariant(variant, work) {
     // BENCH_CPU_PROFILE=DIR: a CPU profile of each Node-RED (bench/lib/cpu-profile.js), none of this process.
     const env = Object.assign(variant.kek ? { WSN_KEK: variant.kek } : {},
         process.env.BENCH_CPU_PROFILE ? { NODE_OPTIONS: `--require ${path.join(__dirname, "lib", "cpu-profile.js")}` } : {});
+    let broker = null;
+    if (variant.mqtt) {
+        const users = { "wsn-backend": crypto.randomBytes(12).toString("hex") };
+        for (const dev of DEVICES.concat([CHECK])) { dev.mqttPassword = dev.mqttPassword || crypto.randomBytes(12).toString("hex"); users[dev.id] = dev.mqttPassword; }
+        broker = await mosquitto.start({ dir: path.join(dir, "broker"), users });
+        Object.assign(env, { WSN_MQTT_URL: broker.url, WSN_MQTT_USER: "wsn-backend", WSN_MQTT_PASSWORD: users["wsn-backend"] });
+    }
     const server = await backend.startNodeRed({ dir, db, logLevel: "error", env });
     const rows = [];
+    let clients = null;
     try {
-        await check(server.port, variant);
+        if (variant.mqtt) {
+            clients = await mqttLoad.connectAll(broker.url, DEVICES.concat([CHECK]));
+            await checkMqtt(clients.pop(), variant);
+        } else {
+            await check(server.port, variant);
+        }
         const state = { bodies: bodiesFor(variant), sent: new Map() };
         if (variant.query) { state.queries = new Map(DEVICES.map((dev) => [dev.id, variant.query(dev).text])); }
+        const timed = (endpoint, seconds) => (clients ? mqttRun(clients, endpoint, seconds, state) : load(server.port, endpoint, seconds, state));
         for (const endpoint of ["get", "post"]) {
-            await load(server.port, endpoint, WARMUP_SECONDS, state);
+            await timed(endpoint, WARMUP_SECONDS);
             const before = cpuMs(server.child.pid);
-            const result = await load(server.port, endpoint, SECONDS, state);
+            const result = await timed(endpoint, SECONDS);
             const usedMs = cpuMs(server.child.pid) - before;
             rows.push({
                 variant: variant.name, label: variant.label, endpoint: endpoint === "get" ? (variant.query ? "SEQN query" : "GET /wsn/:id") : "POST /data/:id",
                 reqs: result.requests.average, p50: result.latency.p50, p99: result.latency.p99,
                 errors: result.errors + result.timeouts + result.non2xx, total: result.requests.total,
-                statuses: Object.keys(result.statusCodeStats || {}).map((code) => `${code}×${result.statusCodeStats[code].count}`).join(" "),
+                statuses: result.statusCodeStats === undefined ? `error answers ${result.non2xx}, timeouts ${result.timeouts}` : Object.keys(result.statusCodeStats).map((code) => `${code}×${result.statusCodeStats[code].count}`).join(" "),
                 cpuPerReq: usedMs / Math.max(1, result.requests.total)
             });
             process.stderr.write(`bench: ${variant.label} ${endpoint}: ${Math.round(result.requests.average)} req/s\n`);
@@ -176,7 +222,9 @@ async function runVariant(variant, work) {
         const rss = peakRssBytes(server.child.pid);
         for (const row of rows) { row.rss = rss; }
     } finally {
+        if (clients) { await mqttLoad.closeAll(clients); }
         await server.stop("SIGTERM");
+        if (broker) { await broker.stop(); }
         fs.rmSync(dir, { recursive: true, force: true });
     }
     work.push(...rows);
@@ -201,13 +249,14 @@ async function main() {
     for (const [endpoint, authEndpoint] of [["GET /wsn/:id", "SEQN query"], ["POST /data/:id", "POST /data/:id"]]) {
         const get = (v, e) => rows.find((r) => r.variant === v && r.endpoint === e);
         const [a, b, c] = ["a", "b", "c"].map((v) => get(v, endpoint));
-        const [d, e] = ["d", "e"].map((v) => get(v, authEndpoint));
+        const [d, e, f] = ["d", "e", "f"].map((v) => get(v, authEndpoint));
         const parts = [];
         if (a && b) { parts.push(`(b)/(a) = ${(b.reqs / a.reqs).toFixed(2)}x req/s, CPU/req (b)/(a) = ${(b.cpuPerReq / a.cpuPerReq).toFixed(2)}`); }
         if (b && c) { parts.push(`(b)/(c) = ${(b.reqs / c.reqs).toFixed(2)} of the ceiling`); }
         if (b && d) { parts.push(`auth v2 (${authEndpoint}) (d)/(b) = ${(d.reqs / b.reqs).toFixed(2)}x req/s`); }
         if (a && d) { parts.push(`CPU/req (d)/(a) = ${(d.cpuPerReq / a.cpuPerReq).toFixed(2)}`); }
         if (d && e) { parts.push(`keys wrapped (e)/(d) = ${(e.reqs / d.reqs).toFixed(2)}x req/s, CPU/req ${e.cpuPerReq >= d.cpuPerReq ? "+" : "-"}${(Math.abs(e.cpuPerReq - d.cpuPerReq) * 1000).toFixed(0)} µs`); }
+        if (d && f) { parts.push(`over MQTT (f)/(d) = ${(f.reqs / d.reqs).toFixed(2)}x req/s, p99 ${f.p99} against ${d.p99} ms, CPU/req (f)/(d) = ${(f.cpuPerReq / d.cpuPerReq).toFixed(2)}`); }
         console.log(`${endpoint}: ${parts.join("; ")}`);
     }
     const errors = rows.filter((r) => r.errors > 0);
