@@ -21,6 +21,7 @@ const mariadb = require("../../scripts/lib/mariadb.js");
 const device = require("./helpers/device.js");
 const mqttDevice = require("./helpers/mqtt-device.js");
 const { runCli } = require("./helpers/cli.js");
+const sketchHost = require("./helpers/sketch-host.js");
 const { until } = require("./helpers/until.js");
 const { dataMessage } = device;
 const { requestBody: authBody, openReply: openAuthReply } = require("./helpers/auth-reference.js");
@@ -45,6 +46,7 @@ const DEVICES = {
     stream: { id: "S800", key: randomKey(), seqn: 0 },
     probe: { id: "P000", key: randomKey(), seqn: 0, formats: "passphrase" },
     cliAuth: { id: "C100", key: randomKey(), seqn: 0 },
+    board: { id: "E320", key: randomKey(), seqn: 0 },
     cliLegacy: { id: "C200", key: randomKey(), seqn: 0, formats: ALL_FORMATS }
 };
 // The MariaDB flows' devices, in their own database only: a device known to
@@ -473,6 +475,39 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
             // No second answer to any copy: by a query answered after them, it would have come.
             (await authExchange(client, dev, "query", 0)).kind.should.equal("seqn");
             client.pending().should.equal(0);
+        });
+    });
+
+    describe("the Arduino library's MQTT example (ESP32MqttDeepSleep on PubSubClient), built for this machine", function () {
+        it("asks for its SEQN at the first wake, then stores a reading at every wake, over the real broker", async function () {
+            this.timeout(300000);
+            const dev = DEVICES.board;
+            const sketch = await sketchHost.build({ id: dev.id, key: dev.key, mqtt: { host: "127.0.0.1", port: broker.port, password: dev.mqttPassword } },
+                { board: "esp32", sketch: sketchHost.ESP32_MQTT_SKETCH });
+            const memories = { rtcFile: path.join(workDir, "board.rtc"), eepromFile: path.join(workDir, "board.eeprom") };
+            let wake = await sketch.run(Object.assign({ reading: 1234 }, memories));
+            wake.status.should.equal(0, wake.stdout + wake.stderr);
+            wake.lines.should.containEql("backend holds SEQN 0");
+            wake.lines.should.containEql("SEQN 1 stored, lost 0");
+            wake = await sketch.run(Object.assign({ reading: 99 }, memories));
+            wake.status.should.equal(0, wake.stdout + wake.stderr);
+            wake.lines.should.not.containEql("backend holds SEQN 1");
+            wake.lines.should.containEql("SEQN 2 stored, lost 0");
+            (await rows(dev.id)).should.eql([
+                { dataSEQN: 1, dataLost: 0, dataJSON: "{\"value\":1234}" },
+                { dataSEQN: 2, dataLost: 0, dataJSON: "{\"value\":99}" }
+            ]);
+        });
+
+        it("says so and sleeps when the broker refuses its login", async function () {
+            this.timeout(300000);
+            const dev = DEVICES.board;
+            const sketch = await sketchHost.build({ id: dev.id, key: dev.key, mqtt: { host: "127.0.0.1", port: broker.port, password: "wrong" } },
+                { board: "esp32", sketch: sketchHost.ESP32_MQTT_SKETCH });
+            const wake = await sketch.run({ reading: 1, rtcFile: path.join(workDir, "refused.rtc"), eepromFile: path.join(workDir, "refused.eeprom") });
+            wake.status.should.equal(0, wake.stdout + wake.stderr);
+            wake.lines.should.containEql("broker: not connected (state 5)");
+            wake.lines[wake.lines.length - 1].should.equal("sleeping");
         });
     });
 
