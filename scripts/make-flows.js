@@ -366,9 +366,11 @@ function build(dialect) {
         const route = g.add({
             id: id("6"), type: "switch", name: "device? query?", property: "payload", propertyType: "msg",
             rules: [{ t: "empty" }, { t: "jsonata_exp", v: "request = \"\"", vt: "jsonata" }, { t: "else" }],
-            checkall: "false", repair: false, outputs: 3, wires: []
+            checkall: "false", repair: false, outputs: 3, wires: [],
+            // The first output is left unwired on purpose; its label says why.
+            outputLabels: ["unknown device: no answer", "empty payload: the legacy SEQN query", "a request"]
         }, 3, 2);
-        const seal = g.add(encrypt("Encrypt SEQN", false), 4, 1);
+        const seal = g.add(encrypt("Encrypt SEQN (legacy)", false), 4, 1);
         const sealOk = respond(g, 5, 1);
         const open = g.add(decrypt("Decrypt request", "any"), 4, 3);
         const seqn = g.add(encrypt("Encrypt SEQN", true), 5, 2);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 "use strict";
 // Screenshots of the shipped flows as the Node-RED editor draws them:
-// docs/flow-sqlite.png and docs/flow-mysql.png. A Node-RED of this checkout
+// docs/flow-sqlite.png, docs/flow-mysql.png, docs/flow-mqtt-sqlite.png and docs/flow-mqtt-mysql.png. A Node-RED of this checkout
 // runs both flows (linked package, node-red-node-sqlite and -mysql) and
 // Debian's Chromium, driven by playwright-core, opens each tab.
 // Run: node scripts/screenshot-flows.js   (needs /usr/bin/chromium:
@@ -19,7 +19,9 @@ const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
     "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SHOTS = [
     { flows: "wsn-sqlite.json", png: "flow-sqlite.png" },
-    { flows: "wsn-mysql.json", png: "flow-mysql.png" }
+    { flows: "wsn-mysql.json", png: "flow-mysql.png" },
+    { flows: "wsn-mqtt-sqlite.json", png: "flow-mqtt-sqlite.png" },
+    { flows: "wsn-mqtt-mysql.json", png: "flow-mqtt-mysql.png" }
 ];
 
 async function main() {
@@ -37,7 +39,7 @@ async function main() {
         await backend.prepareUserDir({ dir, db, install: "link", flowsFile, extraModules: ["node-red-node-mysql"] });
         server = await backend.startNodeRed({ dir, db });
         browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-        const page = await browser.newPage({ viewport: { width: 2300, height: 1100 }, deviceScaleFactor: 1 });
+        const page = await browser.newPage({ viewport: { width: 2700, height: 1100 }, deviceScaleFactor: 1 });
         page.setDefaultTimeout(20000);
         await page.goto(`http://127.0.0.1:${server.port}/admin/`);
         await page.waitForSelector(".red-ui-palette-node[data-palette-type='wsn-decrypt']");
