@@ -53,6 +53,18 @@ async function main() {
     server.child.on("exit", function (code) { process.exit(code || 0); });
 }
 
+/**
+ * Runs until Ctrl-C or SIGTERM, then stops Node-RED and the server it
+ * needs (`service`: MariaDB, mosquitto), in that order; if Node-RED exits
+ * by itself, stops the service too.
+ */
+function serveUntilStopped(server, service) {
+    const stop = function () { server.stop("SIGTERM").then(() => service.stop()).then(function () { process.exit(0); }); };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    server.child.on("exit", function (code) { service.stop().then(function () { process.exit(code || 0); }); });
+}
+
 async function mysqlDemo() {
     const mariadb = require("./lib/mariadb.js");
     const dir = path.join(backend.ROOT, ".node-red-demo-mysql");
@@ -64,10 +76,7 @@ async function mysqlDemo() {
         console.log(`demo: MariaDB on 127.0.0.1:${db.port} (database wsn, device ${DEMO_DEVICE.id}; as root: mariadb --socket=${db.socket} wsn), user directory ${dir}`);
         const server = await backend.startNodeRed({ dir, port, inherit: true, logLevel: "info", env: Object.assign({ WSN_KEK: KEK }, database.env) });
         console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  try: curl http://127.0.0.1:${server.port}/wsn/12FA`);
-        const stop = function () { server.stop("SIGTERM").then(() => db.stop()).then(function () { process.exit(0); }); };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-        server.child.on("exit", function (code) { db.stop().then(function () { process.exit(code || 0); }); });
+        serveUntilStopped(server, db);
     } catch (err) {
         await db.stop();
         throw err;
@@ -98,10 +107,7 @@ async function mqttDemo() {
         const server = await backend.startNodeRed({ dir, db, port, inherit: true, logLevel: "info", env });
         console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  try: WSN_MQTT_PASSWORD=${DEMO_MQTT_PASSWORD} ` +
             `WSN_KEY=${DEMO_KEY} npx wsn-crypto send --mqtt ${broker.url} --id ${DEMO_DEVICE.id} --format passphrase 300`);
-        const stop = function () { server.stop("SIGTERM").then(() => broker.stop()).then(function () { process.exit(0); }); };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-        server.child.on("exit", function (code) { broker.stop().then(function () { process.exit(code || 0); }); });
+        serveUntilStopped(server, broker);
     } catch (err) {
         await broker.stop();
         throw err;

@@ -21,6 +21,7 @@ const crypto = require("crypto");
 const { spawn, execFileSync } = require("child_process");
 const { ROOT } = require("./paths.js");
 const { freePort } = require("./free-port.js");
+const { which } = require("./which.js");
 
 const SCHEMA_FILE = path.join(ROOT, "flows", "schema-mysql.sql");
 const APT_INSTALL = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " +
@@ -29,15 +30,6 @@ const APT_INSTALL = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-ge
 function mysql2() {
     // node-red-node-mysql's driver, a devDependency through it.
     return require(path.join(ROOT, "node_modules", "mysql2", "promise"));
-}
-
-function which(name) {
-    const dirs = (process.env.PATH || "").split(path.delimiter).concat(["/usr/sbin", "/usr/bin", "/sbin"]);
-    for (const dir of dirs) {
-        const file = path.join(dir, name);
-        try { fs.accessSync(file, fs.constants.X_OK); return file; } catch (e) { /* next */ }
-    }
-    return null;
 }
 
 function binaries() {

@@ -18,6 +18,7 @@ const path = require("path");
 const { spawn, execFileSync } = require("child_process");
 const { ROOT } = require("./paths.js");
 const { freePort } = require("./free-port.js");
+const { which } = require("./which.js");
 
 const APT_INSTALL = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " +
     "-o DPkg::Lock::Timeout=300 --no-install-recommends mosquitto";
@@ -25,15 +26,6 @@ const APT_INSTALL = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-ge
 const ACL_EXAMPLE = path.join(ROOT, "flows", "mosquitto", "acl");
 /** The largest MQTT packet the example configuration lets through, bytes: room for a 16 KiB body. */
 const MAX_PACKET_SIZE = 32768;
-
-function which(name) {
-    const dirs = (process.env.PATH || "").split(path.delimiter).concat(["/usr/sbin", "/usr/bin", "/sbin"]);
-    for (const dir of dirs) {
-        const file = path.join(dir, name);
-        try { fs.accessSync(file, fs.constants.X_OK); return file; } catch (e) { /* next */ }
-    }
-    return null;
-}
 
 function binaries() {
     return { broker: which("mosquitto"), passwd: which("mosquitto_passwd") };

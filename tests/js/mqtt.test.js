@@ -75,6 +75,22 @@ async function connect(dev, options) {
 const rows = (id) => backend.query(dbFile, "SELECT dataSEQN, dataLost, dataJSON FROM Data WHERE deviceID = ? ORDER BY dataSEQN", [id]);
 const storedSeqn = async (id) => (await backend.query(dbFile, "SELECT deviceSQN FROM Devices WHERE deviceID = ?", [id]))[0].deviceSQN;
 
+/**
+ * Publishes `copies` copies of one authenticated data message at once and
+ * counts the answers by what they say: {ack: n, <refusal code>: n}.
+ */
+async function flood(client, dev, seqn, copies) {
+    const { text, tag } = authBody(dev, "data", seqn, { data: { value: seqn } });
+    await Promise.all(Array.from({ length: copies }, () => client.publish(text)));
+    const kinds = {};
+    for (let i = 0; i < copies; i++) {
+        const r = openAuthReply(dev, (await client.next(30000)).text, tag);
+        const key = r.kind === "ack" ? "ack" : r.message.error;
+        kinds[key] = (kinds[key] || 0) + 1;
+    }
+    return kinds;
+}
+
 /** A request in the authenticated format and the check of its sealed reply. */
 async function authExchange(client, dev, kind, seqn, message) {
     const { text, tag } = authBody(dev, kind, seqn, message);
@@ -215,15 +231,7 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
             this.timeout(120000);
             const dev = DEVICES.flood;
             const client = await connect(dev);
-            const { text, tag } = authBody(dev, "data", 5, { data: { value: 5 } });
-            await Promise.all(Array.from({ length: FLOOD_COPIES }, () => client.publish(text)));
-            const kinds = {};
-            for (let i = 0; i < FLOOD_COPIES; i++) {
-                const r = openAuthReply(dev, (await client.next(30000)).text, tag);
-                const key = r.kind === "ack" ? "ack" : r.message.error;
-                kinds[key] = (kinds[key] || 0) + 1;
-            }
-            kinds.should.eql({ ack: 1, replay: FLOOD_COPIES - 1 });
+            (await flood(client, dev, 5, FLOOD_COPIES)).should.eql({ ack: 1, replay: FLOOD_COPIES - 1 });
             (await rows(dev.id)).length.should.equal(1);
             (await storedSeqn(dev.id)).should.equal(5);
         });
@@ -462,15 +470,7 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
             this.timeout(120000);
             const dev = MYSQL_DEVICES.mysqlFlood;
             const client = await connect(dev);
-            const { text, tag } = authBody(dev, "data", 7, { data: { value: 7 } });
-            await Promise.all(Array.from({ length: FLOOD_COPIES }, () => client.publish(text)));
-            const kinds = {};
-            for (let i = 0; i < FLOOD_COPIES; i++) {
-                const r = openAuthReply(dev, (await client.next(30000)).text, tag);
-                const key = r.kind === "ack" ? "ack" : r.message.error;
-                kinds[key] = (kinds[key] || 0) + 1;
-            }
-            kinds.should.eql({ ack: 1, replay: FLOOD_COPIES - 1 });
+            (await flood(client, dev, 7, FLOOD_COPIES)).should.eql({ ack: 1, replay: FLOOD_COPIES - 1 });
             (await rowsOf(dev.id)).length.should.equal(1);
             // No second answer to any copy: by a query answered after them, it would have come.
             (await authExchange(client, dev, "query", 0)).kind.should.equal("seqn");
