@@ -41,6 +41,8 @@ const DEVICES = {
     qos0: { id: "Q000", key: randomKey(), seqn: 0 },
     bad: { id: "B000", key: randomKey(), seqn: 0, formats: ALL_FORMATS },
     authOnlyGet: { id: "A0A3", key: randomKey(), seqn: 0 },
+    rules: { id: "R100", key: randomKey(), seqn: 0, formats: ALL_FORMATS },
+    locked: { id: "L000", key: randomKey(), seqn: 0, formats: "" },
     victim: { id: "V600", key: randomKey(), seqn: 0 },
     attacker: { id: "X700", key: randomKey(), seqn: 0 },
     stream: { id: "S800", key: randomKey(), seqn: 0 },
@@ -234,6 +236,27 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
             (await flood(client, dev, 5, FLOOD_COPIES)).should.eql({ ack: 1, replay: FLOOD_COPIES - 1 });
             (await rows(dev.id)).length.should.equal(1);
             (await storedSeqn(dev.id)).should.equal(5);
+        });
+    });
+
+    describe("the rules HTTP applies, over MQTT", function () {
+        it("keeps resets forward-only, refuses a raw SEQN the IV could rewrite, a wrong key, and a locked device, storing nothing", async function () {
+            const dev = DEVICES.rules;
+            const client = await connect(dev);
+            (await authExchange(client, dev, "reset", 50)).kind.should.equal("ack");
+            let r = await authExchange(client, dev, "reset", 40);
+            [r.kind, r.message].should.eql(["refusal", { error: "stale", SEQN: 50 }]);
+            JSON.parse((await client.request(device.passphraseBody({ SEQN: 30 }, dev.key))).text).should.eql({ error: "stale" });
+            // The SEQN in the raw message's first cipher block.
+            JSON.parse((await client.request(device.rawBody("{\"SEQN\":60,\"data\":{}}", dev.key))).text).should.eql({ error: "malleable_seqn" });
+            // Sealed under another key: one answer for every failure, unsealed.
+            const other = { id: dev.id, key: randomKey() };
+            JSON.parse((await client.request(authBody(other, "data", 61, { data: {} }).text)).text).should.eql({ error: "cannot_decrypt" });
+            (await storedSeqn(dev.id)).should.equal(50);
+            (await rows(dev.id)).should.eql([]);
+            const locked = await connect(DEVICES.locked);
+            JSON.parse((await locked.request(authBody(DEVICES.locked, "data", 1, { data: {} }).text)).text).should.eql({ error: "format_not_allowed" });
+            (await rows(DEVICES.locked.id)).should.eql([]);
         });
     });
 
