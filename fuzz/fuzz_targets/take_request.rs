@@ -86,14 +86,19 @@ fn check(result: &Result<Taken, Refused>, body: &BodyFields, options: &Options<'
             match options.endpoint {
                 Endpoint::Seqn => assert!(matches!(taken.kind, Kind::Query | Kind::Reset), "{:?} at the seqn endpoint", taken.kind),
                 Endpoint::Data => assert_eq!(taken.kind, Kind::Data, "at the data endpoint"),
+                Endpoint::Any => assert!(matches!(taken.kind, Kind::Query | Kind::Reset | Kind::Data), "{:?} at the any endpoint", taken.kind),
             }
-            assert!(!(taken.format == Format::Raw && options.endpoint == Endpoint::Seqn), "a raw request set a SEQN");
+            assert!(!(taken.format == Format::Raw && taken.kind != Kind::Data), "a raw request set a SEQN");
             assert_eq!(taken.stored, options.stored);
             assert!(taken.seqn <= MAX_SEQN);
             let message: serde_json::Map<String, serde_json::Value> =
                 serde_json::from_str(&taken.json_text).expect("the message is a JSON object");
-            if options.endpoint == Endpoint::Data {
+            if taken.kind == Kind::Data {
                 assert!(message.get("data").is_some_and(|data| data.is_object()), "a data message without a data object");
+            }
+            // A legacy message has no kind of its own: a reset never carries data.
+            if taken.format != Format::Auth && taken.kind == Kind::Reset {
+                assert!(message.get("data").is_none(), "a legacy message with data taken as a reset");
             }
             if let Some(seqn) = message.get("SEQN") {
                 assert_eq!(seqn.as_f64(), Some(taken.seqn as f64), "the message's SEQN is not the one taken");
@@ -180,6 +185,7 @@ fn endpoint_takes(endpoint: Endpoint, kind: Kind) -> bool {
     match endpoint {
         Endpoint::Seqn => matches!(kind, Kind::Query | Kind::Reset),
         Endpoint::Data => kind == Kind::Data,
+        Endpoint::Any => matches!(kind, Kind::Query | Kind::Reset | Kind::Data),
     }
 }
 
@@ -210,7 +216,14 @@ fuzz_target!(|data: &[u8]| {
     let mut input = Input(data);
     let Some(control) = input.byte() else { return };
     let Some(stored) = input.array::<8>() else { return };
-    let endpoint = if control & 1 == 0 { Endpoint::Seqn } else { Endpoint::Data };
+    // Bit 56 of `stored` is above any SEQN the boundary lets through (it is
+    // masked off below unless the top bit of `control` asks otherwise), so it
+    // picks the one-address endpoint without moving the corpus' layout.
+    let endpoint = match (control & 1, stored[0] & 1) {
+        (_, 1) => Endpoint::Any,
+        (0, _) => Endpoint::Seqn,
+        _ => Endpoint::Data,
+    };
     let policy = [Some(Policy::ForwardOnly), Some(Policy::Any), None, Some(Policy::ForwardOnly)][usize::from(control >> 4) & 3];
     // The boundary lets only 0..=2^53-1 through; the top bit tries what it does not.
     let stored = u64::from_be_bytes(stored);
