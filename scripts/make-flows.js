@@ -112,16 +112,25 @@ const DIALECTS = [
 const MQTT_UP = "wsn/+/up";
 /**
  * The reply topic, from the request's topic and MQTT 5 response topic:
- * only a topic of the device's own down tree is honoured, and none with a
- * wildcard (not publishable).
+ * only a topic of the device's own down tree is honoured, none with a
+ * wildcard (not publishable), and none longer than 128 characters.
  */
 const REPLY_TOPIC = [
     "(",
     "  $down := \"wsn/\" & $split(topic, \"/\")[1] & \"/down\";",
-    "  $asked := $type(responseTopic) = \"string\" ? responseTopic : \"\";",
+    "  $asked := $type(responseTopic) = \"string\" and $length(responseTopic) <= 128 ? responseTopic : \"\";",
     "  ($asked = $down or $substring($asked, 0, $length($down) + 1) = $down & \"/\") and $not($contains($asked, \"+\") or $contains($asked, \"#\")) ? $asked : $down",
     ")"
 ].join("\n");
+/**
+ * The request's MQTT 5 correlation data, echoed in the answer, if it is
+ * short (its JSON text at most 500 characters: 150 to 230 bytes); a longer
+ * one is dropped. A request near the broker's packet limit must not make an
+ * answer above it: the broker would refuse the backend's publish and close
+ * its connection, and the publish, at QoS 1, would be sent again, and
+ * refused again, at every reconnection.
+ */
+const CORRELATION_DATA = "$length($string(correlationData)) <= 500 ? correlationData : null";
 
 /**
  * A request as mqtt in gives it, made what the rest of the flow reads: the
@@ -135,6 +144,7 @@ function mqttRequest(replyTo) {
         set("device", "$split(topic, \"/\")[1]", "jsonata"),
         { t: "move", p: "payload", pt: "msg", to: "request", tot: "msg" },
         set(replyTo, REPLY_TOPIC, "jsonata"),
+        set("correlationData", CORRELATION_DATA, "jsonata"),
         del("responseTopic"), del("retain"), del("qos"), del("userProperties"), del("contentType"),
         del("messageExpiryInterval"), del("payloadFormatIndicator")
     ];
@@ -354,13 +364,15 @@ function build(dialect) {
     function mqttGroup() {
         const g = group(`MQTT ${MQTT_UP}: SEQN query, reset or data; replies on wsn/<id>/down`);
         g.add(comment(`MQTT ${MQTT_UP}`, "Every request a device makes over HTTP, on one topic: an authenticated query, reset or data message, a passphrase reset ({\"SEQN\":n}) or data message, a raw data message, or an empty payload for the legacy SEQN query. The answer is what HTTP would send as its body, published on wsn/<id>/down (or on the MQTT 5 response topic the request names, if it is inside wsn/<id>/down/), with the request's correlation data. Unknown devices get no answer. " + dialect.storeInfo), 0, 0);
+        // rh 2: no retained message at subscription (a retained request
+        // would come back at every reconnection, refused as a replay).
         // Subscribed at QoS 0. The guarantee is the device's: it publishes at
         // QoS 1 and resends until it has an ack, which comes only once the
         // row is stored (a second copy is a replay). QoS 1 here would add
         // nothing a clean session keeps over a disconnection, and its PUBACK
         // makes Node-RED's reply wait for the broker's delayed ACK (mqtt.js
         // leaves Nagle on): 44 ms a request on loopback against 3 ms.
-        const start = g.add({ id: id("0"), type: "mqtt in", name: "device requests", topic: dialect.subscription, qos: "0", datatype: "utf8", broker: dialect.broker.id, nl: true, rap: true, rh: 0, inputs: 0, wires: [] }, 0, 2);
+        const start = g.add({ id: id("0"), type: "mqtt in", name: "device requests", topic: dialect.subscription, qos: "0", datatype: "utf8", broker: dialect.broker.id, nl: true, rap: true, rh: 2, inputs: 0, wires: [] }, 0, 2);
         const params = g.add(change("Device id, reply topic", dialect.mqttRequest.concat(dialect.deviceQuery)), 1, 2);
         const get = g.add(query("Get device", "device"), 2, 2);
         const route = g.add({

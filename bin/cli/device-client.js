@@ -193,9 +193,11 @@ async function readSeqn(options) {
     }
     let opened;
     try {
-        // Either legacy format: over MQTT there is no ?format=raw, and the
-        // backend answers in the first legacy format the device may use.
-        opened = openBody(reply.text, key, { deviceId: id, direction: "reply", formats: "passphrase,raw" });
+        // Over MQTT there is no ?format=raw: the backend answers in the first
+        // legacy format the device may use. A raw run also takes a passphrase
+        // answer; a passphrase run never takes a raw one, whose first block
+        // (the SEQN) anyone on the way can rewrite through its IV.
+        opened = openBody(reply.text, key, { deviceId: id, direction: "reply", formats: format === "raw" ? "raw,passphrase" : format });
     } catch (error) {
         if (isUnopenable(error) || error.code === "format_not_allowed") { throw wrongKey(id, "the backend's SEQN reply does not decrypt with it"); }
         throw error;

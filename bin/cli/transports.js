@@ -131,7 +131,11 @@ async function mqttTransport(url, id, timeoutMs, login) {
         const waiting = pending.get(key);
         if (waiting) { pending.delete(key); waiting(payload.toString("utf8")); }
     });
-    const [grant] = await client.subscribeAsync(replyTopic, { qos: 1 });
+    const [grant] = await withTimeout(client.subscribeAsync(replyTopic, { qos: 1 }), timeoutMs,
+        () => new CliError(`the broker at ${where} did not answer the subscription to ${replyTopic} in ${timeoutMs} ms`)).catch(async function (error) {
+        await client.endAsync(true);
+        throw error;
+    });
     if (!grant || grant.qos > 2) {
         await client.endAsync(true);
         throw new CliError(`the broker at ${where} refused ${login.user} a subscription to ${replyTopic} (its ACL)`);
@@ -145,25 +149,34 @@ async function mqttTransport(url, id, timeoutMs, login) {
             correlation.writeBigUInt64BE(BigInt(++counter));
             const key = correlation.toString("hex");
             const started = process.hrtime.bigint();
-            const answered = new Promise(function (resolve, reject) {
-                const timer = setTimeout(function () {
-                    pending.delete(key);
-                    reject(new CliError(`no answer on wsn/${id}/down in ${timeoutMs} ms from the backend behind ${where}: ` +
-                        `over MQTT an unknown device gets none (is device ${id} provisioned in the backend's database?), or no backend is subscribed to wsn/+/up`));
-                }, timeoutMs);
-                pending.set(key, function (text) { clearTimeout(timer); resolve(text); });
-            });
+            const answered = new Promise(function (resolve) { pending.set(key, resolve); });
+            const noAnswer = () => new CliError(`no answer on wsn/${id}/down in ${timeoutMs} ms from the backend behind ${where}: ` +
+                `over MQTT an unknown device gets none (is device ${id} provisioned in the backend's database?), or no backend is subscribed to wsn/+/up`);
+            let text;
             try {
-                await client.publishAsync(`wsn/${id}/up`, body === null ? "" : body, { qos: 1, properties: { responseTopic: replyTopic, correlationData: correlation } });
-            } catch (error) {
+                // One deadline for the broker's PUBACK and the backend's answer.
+                text = await withTimeout((async function () {
+                    try {
+                        await client.publishAsync(`wsn/${id}/up`, body === null ? "" : body, { qos: 1, properties: { responseTopic: replyTopic, correlationData: correlation } });
+                    } catch (error) {
+                        throw new CliError(`the broker at ${where} refused the publish on wsn/${id}/up: ${error.message} (its ACL lets a device publish on its own topic only)`);
+                    }
+                    return answered;
+                })(), timeoutMs, noAnswer);
+            } finally {
                 pending.delete(key);
-                throw new CliError(`the broker at ${where} refused the publish on wsn/${id}/up: ${error.message} (its ACL lets a device publish on its own topic only)`);
             }
-            const text = await answered;
             return { status: statusOf(text), text, latencyMs: Number(process.hrtime.bigint() - started) / 1e6 };
         },
         close: () => client.endAsync()
     };
+}
+
+/** `promise`, or a rejection with `error()` once `ms` pass first; the timer never outlives it. */
+function withTimeout(promise, ms, error) {
+    let timer;
+    const expired = new Promise(function (resolve, reject) { timer = setTimeout(() => reject(error()), ms); });
+    return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 /** The HTTP status of an answer over MQTT: its error code's, or 200. */

@@ -83,6 +83,7 @@ async function start(options) {
         // A request and its answer are small packets: without this, Nagle's
         // algorithm holds each one for the peer's delayed ACK (about 40 ms).
         "set_tcp_nodelay true",
+        "retain_available false",
         "persistence false",
         "log_dest stderr",
         "log_type error",

@@ -295,6 +295,30 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
             device.openReply(reply.text, dev.key).message.should.eql({ SEQN: 1, ack: true, lost: 0 });
         });
 
+        it("drops a long correlation data and a long response topic, so that no answer can outgrow the broker's packet limit", async function () {
+            const dev = DEVICES.bad;
+            const client = await connect(dev);
+            // A request just under the limit, nearly all of it correlation data.
+            const correlationData = crypto.randomBytes(mosquitto.MAX_PACKET_SIZE - 200);
+            let reply = await client.request("", { properties: { correlationData, responseTopic: `wsn/${dev.id}/down/${"x".repeat(150)}` } });
+            reply.topic.should.equal(`wsn/${dev.id}/down`);
+            should.not.exist(reply.properties.correlationData);
+            // The backend kept its connection: the next request is answered, with short correlation data echoed.
+            const short = crypto.randomBytes(16);
+            reply = await client.request("", { properties: { correlationData: short } });
+            Buffer.from(reply.properties.correlationData).equals(short).should.be.true();
+        });
+
+        it("refuses a retained request at the broker (retain_available false), and the backend stays up", async function () {
+            const dev = DEVICES.bad;
+            const client = await connect(dev);
+            const closed = new Promise((resolve) => client.client.once("close", resolve));
+            await client.publish("", { qos: 0, retain: true });
+            await closed;
+            await until(() => client.client.connected, { timeout: 10000, what: "the device to reconnect" });
+            device.openReply((await client.request("")).text, dev.key).format.should.equal("passphrase");
+        });
+
         it("does not answer a device the database does not know (nobody could read the answer) and stores nothing", async function () {
             const stranger = await connect(STRANGER);
             await stranger.publish(authBody({ id: STRANGER.id, key: randomKey() }, "data", 1, { data: {} }).text);
@@ -393,6 +417,12 @@ describe("MQTT: the shipped MQTT flows, a real mosquitto, the packed tarball in 
             r = await cli(DEVICES.cliAuth, ["send", "--db", dbFile, "--id", DEVICES.cliAuth.id], "wrong");
             r.status.should.equal(1);
             r.stderr.should.match(/user name or password refused/);
+            // Logged in as one device, publishing as another: the broker refuses, and says so at once.
+            r = await runCli(["send", "--key", randomKey(), "--id", DEVICES.victim.id, "--mqtt-user", DEVICES.attacker.id, "--mqtt", broker.url, "--timeout", "2000"],
+                { env: { WSN_MQTT_PASSWORD: DEVICES.attacker.mqttPassword } });
+            r.status.should.equal(1);
+            r.stderr.should.match(/refused the publish on wsn\/V600\/up/);
+            r.stderr.should.not.match(/Unhandled|no answer/);
             r = await runCli(["send", "--db", dbFile, "--id", DEVICES.cliAuth.id, "--mqtt", "http://127.0.0.1:1"]);
             r.status.should.equal(2);
             r.stderr.should.match(/--mqtt must be an mqtt:\/\/ or mqtts:\/\/ URL/);

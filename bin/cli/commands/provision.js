@@ -27,6 +27,9 @@ function legacyWarning(id, formats) {
         "; use --formats auth once its firmware speaks the authenticated format";
 }
 
+/** The backend's broker user in flows/mosquitto/acl and the README. */
+const BACKEND_MQTT_USER = "wsn-backend";
+
 /**
  * A device's broker login for the MQTT flows: its user name is its id (the
  * example ACL's %u patterns give it wsn/<id>/up and wsn/<id>/down/#), its
@@ -126,6 +129,10 @@ Examples:
         const formats = given !== undefined || values.rotate ? given : DEFAULT_FORMATS;
         let id = values.id !== undefined ? checkId(values.id) : undefined;
         const kek = kekFrom(values, { warn: note });
+        // The example ACL's backend login: its instructions would replace the backend's broker password.
+        if (values.mqtt && id === BACKEND_MQTT_USER) {
+            throw usageError(`--mqtt: ${BACKEND_MQTT_USER} is the backend's broker user (flows/mosquitto/acl); give the device another id`);
+        }
 
         const state = await target.open("create", async function (database) {
             // The MariaDB schema has procedures (DELIMITER): flows/schema-mysql.sql, run by its client.
