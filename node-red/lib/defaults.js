@@ -54,9 +54,10 @@ const ENCRYPT = Object.assign({}, COMMON, {
 
 /**
  * What a node saved before an option existed behaves as: such a decrypt node
- * put nothing in msg.params and had two outputs on either endpoint.
+ * put nothing in msg.params. (It also had two outputs on either endpoint:
+ * wsn-decrypt.js gives a "seqn" node without "outputs" DECRYPT_OUTPUTS.data's two.)
  */
-const LEGACY = { params: "none", outputs: 2 };
+const LEGACY = { params: "none" };
 
 /** The decrypt node's output labels, by endpoint (its last output is the refusal). */
 const DECRYPT_OUTPUTS = { data: ["accepted", "refused"], seqn: ["query", "reset", "refused"], any: ["query", "reset", "data", "refused"] };
