@@ -99,6 +99,10 @@ async function start(options) {
 
     let child = null;
     let output = "";
+    // A test process that ends without stop() (a failed hook, a timeout)
+    // must not leave its broker running.
+    const reap = function () { if (child && child.exitCode === null && child.signalCode === null) { try { child.kill("SIGKILL"); } catch (e) { /* gone */ } } };
+    process.on("exit", reap);
     const broker = {
         url: `mqtt://127.0.0.1:${port}`,
         port,
@@ -106,6 +110,7 @@ async function start(options) {
         log: () => output,
         /** (Re)starts the broker on the same port; resolves once it listens. */
         start: function () {
+            if (!process.listeners("exit").includes(reap)) { process.on("exit", reap); }
             return new Promise(function (resolve, reject) {
                 child = spawn(bin.broker, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
                 let ready = false;
@@ -124,6 +129,7 @@ async function start(options) {
         },
         /** Stops the broker; resolves once it has exited. */
         stop: function () {
+            process.removeListener("exit", reap);
             const running = child;
             child = null;
             if (!running || running.exitCode !== null || running.signalCode !== null) { return Promise.resolve(); }
