@@ -21,39 +21,19 @@ const crypto = require("crypto");
 const { spawn, execFileSync } = require("child_process");
 const { ROOT } = require("./paths.js");
 const { freePort } = require("./free-port.js");
-const { which } = require("./which.js");
+const { aptInstallCommand, ensureDebianPackage } = require("./debian-package.js");
 
 const SCHEMA_FILE = path.join(ROOT, "flows", "schema-mysql.sql");
-const APT_INSTALL = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " +
-    "-o DPkg::Lock::Timeout=300 --no-install-recommends mariadb-server";
+const APT_INSTALL = aptInstallCommand("mariadb-server");
 
 function mysql2() {
     // node-red-node-mysql's driver, a devDependency through it.
     return require(path.join(ROOT, "node_modules", "mysql2", "promise"));
 }
 
-function binaries() {
-    return { server: which("mariadbd"), installDb: which("mariadb-install-db"), client: which("mariadb") };
-}
-
 /** Installs Debian's mariadb-server unless its programs are there. Returns their paths. */
 function ensureInstalled() {
-    let bin = binaries();
-    if (bin.server && bin.installDb && bin.client) { return bin; }
-    if (typeof process.getuid === "function" && process.getuid() !== 0) {
-        throw new Error(`mariadb-server is not installed; as root: ${APT_INSTALL}`);
-    }
-    const log = path.join(os.tmpdir(), `wsn-mariadb-install-${process.pid}.log`);
-    try {
-        execFileSync("bash", ["-c", `(${APT_INSTALL}) >"${log}" 2>&1`], { stdio: "ignore" });
-    } catch (err) {
-        const tail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").slice(-20).join("\n") : "";
-        throw new Error(`installing mariadb-server failed:\n${tail}`);
-    }
-    fs.rmSync(log, { force: true });
-    bin = binaries();
-    if (!(bin.server && bin.installDb && bin.client)) { throw new Error("mariadb-server installed, but mariadbd, mariadb-install-db or mariadb is missing"); }
-    return bin;
+    return ensureDebianPackage("mariadb-server", { server: "mariadbd", installDb: "mariadb-install-db", client: "mariadb" });
 }
 
 function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }

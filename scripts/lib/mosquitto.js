@@ -13,41 +13,20 @@
 // `node scripts/lib/mosquitto.js install` only installs (for CI or by hand).
 
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
 const { spawn, execFileSync } = require("child_process");
 const { ROOT } = require("./paths.js");
 const { freePort } = require("./free-port.js");
-const { which } = require("./which.js");
+const { ensureDebianPackage } = require("./debian-package.js");
 
-const APT_INSTALL = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq " +
-    "-o DPkg::Lock::Timeout=300 --no-install-recommends mosquitto";
 /** The example ACL the README shows, which the tests run as it is. */
 const ACL_EXAMPLE = path.join(ROOT, "flows", "mosquitto", "acl");
 /** The largest MQTT packet the example configuration lets through, bytes: room for a 16 KiB body. */
 const MAX_PACKET_SIZE = 32768;
 
-function binaries() {
-    return { broker: which("mosquitto"), passwd: which("mosquitto_passwd") };
-}
-
 /** Installs Debian's mosquitto unless its programs are there. Returns their paths. */
 function ensureInstalled() {
-    let bin = binaries();
-    if (bin.broker && bin.passwd) { return bin; }
-    if (typeof process.getuid === "function" && process.getuid() !== 0) {
-        throw new Error(`mosquitto is not installed; as root: ${APT_INSTALL}`);
-    }
-    const log = path.join(os.tmpdir(), `wsn-mosquitto-install-${process.pid}.log`);
-    try {
-        execFileSync("bash", ["-c", `(${APT_INSTALL}) >"${log}" 2>&1`], { stdio: "ignore" });
-    } catch (err) {
-        const tail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").slice(-20).join("\n") : "";
-        throw new Error(`installing mosquitto failed:\n${tail}`);
-    }
-    bin = binaries();
-    if (!bin.broker || !bin.passwd) { throw new Error("mosquitto installed, but mosquitto or mosquitto_passwd is not on the PATH"); }
-    return bin;
+    return ensureDebianPackage("mosquitto", { broker: "mosquitto", passwd: "mosquitto_passwd" });
 }
 
 /** A mosquitto password file (hashed, as mosquitto_passwd writes it) for `users` {name: password}. */

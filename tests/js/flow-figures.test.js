@@ -20,17 +20,23 @@ const EXPECTED_PATHS = {
     "wsn-mysql.json": [["GET /wsn/:id", 3], ["POST /wsn/:id", 4], ["POST /wsn/:id", 7], ["POST /data/:id", 7]]
 };
 
+/**
+ * A shipped flows file, read as the editor would import it, with its
+ * figures; and the check, in the calling describe(), that it is what
+ * scripts/make-flows.js writes for `dialect` and examples/ holds the same.
+ */
+function shipped(dialect) {
+    const flow = read("flows", dialect.file);
+    it("is what scripts/make-flows.js writes, and examples/ holds the same", function () {
+        JSON.parse(JSON.stringify(build(dialect))).should.eql(flow);
+        read("examples", dialect.file).should.eql(flow);
+    });
+    return { flow, byId: new Map(flow.map((n) => [n.id, n])), flowNodes: flow.filter((n) => Array.isArray(n.wires)), measured: figures(flow) };
+}
+
 for (const dialect of DIALECTS) {
     describe(`shipped flows: ${dialect.file}`, function () {
-        const flow = read("flows", dialect.file);
-        const byId = new Map(flow.map((n) => [n.id, n]));
-        const flowNodes = flow.filter((n) => Array.isArray(n.wires));
-        const measured = figures(flow);
-
-        it("is what scripts/make-flows.js writes, and examples/ holds the same", function () {
-            JSON.parse(JSON.stringify(build(dialect))).should.eql(flow);
-            read("examples", dialect.file).should.eql(flow);
-        });
+        const { flow, byId, flowNodes, measured } = shipped(dialect);
 
         it("has no function node: change nodes set what the database nodes need, the wsn nodes do the rest", function () {
             measured.functionNodes.should.equal(0);
@@ -127,15 +133,7 @@ const EXPECTED_MQTT_PATHS = {
 
 for (const dialect of MQTT_DIALECTS) {
     describe(`shipped flows: ${dialect.file}`, function () {
-        const flow = read("flows", dialect.file);
-        const byId = new Map(flow.map((n) => [n.id, n]));
-        const flowNodes = flow.filter((n) => Array.isArray(n.wires));
-        const measured = figures(flow);
-
-        it("is what scripts/make-flows.js writes, and examples/ holds the same", function () {
-            JSON.parse(JSON.stringify(build(dialect))).should.eql(flow);
-            read("examples", dialect.file).should.eql(flow);
-        });
+        const { flow, byId, flowNodes, measured } = shipped(dialect);
 
         it("has no function node and runs every wire left to right, each node in a group", function () {
             measured.functionNodes.should.equal(0);
