@@ -1,6 +1,7 @@
 module.exports = function (RED) {
     "use strict";
-    const { wasm, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusCounter, reject, nodeKek } = require("./lib/common.js");
+    const { wasm, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusCounter, errorCode, reject, nodeKek } = require("./lib/common.js");
+    const refusals = require("./lib/refusal-counts.js").shared;
     const { POLICIES, ENDPOINTS, PARAMS, DECRYPT, LEGACY, DECRYPT_OUTPUTS } = require("./lib/defaults.js");
 
     /**
@@ -138,6 +139,11 @@ module.exports = function (RED) {
                 send(out);
                 done();
             } catch (error) {
+                // Counted in memory (the fleet view reads it): under the
+                // device's id only if the flow found its row (a key), so ids
+                // made up by an outsider all share one entry.
+                const known = resolveKey(RED, node, msg) !== undefined;
+                refusals.record(known ? deviceBinding(RED, node, msg).deviceId : undefined, errorCode(error));
                 reject(node, counter, msg, send, done, error, node.outputCount);
             }
         });

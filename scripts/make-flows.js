@@ -5,13 +5,16 @@
 // editor's Import > Examples) from the definitions below, so that the three
 // endpoints stay the same on both databases and both transports: only the
 // database nodes, their SQL, the change nodes that hand them parameters, and
-// where a request comes in and its answer goes out differ. Then prints the figures of each flow, measured on the
-// JSON written. Run: node scripts/make-flows.js [--check]
+// where a request comes in and its answer goes out differ; and the fleet
+// dashboard beside them (scripts/flows/fleet-dashboard.js). Then prints the
+// figures of each flow, measured on the JSON written. Run: node scripts/make-flows.js [--check]
 // Figures of any flows file: node scripts/make-flows.js --figures FILE
 
 const fs = require("fs");
 const path = require("path");
 const { DECRYPT, ENCRYPT, DECRYPT_OUTPUTS } = require("../node-red/lib/defaults.js");
+const { layout, wire } = require("./flows/layout.js");
+const fleetDashboard = require("./flows/fleet-dashboard.js");
 // The answer to a database error, from the core's table of codes and statuses
 // (the flows are made after the build: scripts/test.sh builds first).
 const core = require("../pkg/wsn_crypto.js");
@@ -198,61 +201,14 @@ const MQTT_DIALECTS = [
     })
 ];
 
-// Layout: node x and y are centres. Columns 200 px apart, so that the
-// editor draws every wire left to right; a refusal runs on the row below.
-const COLUMN = 200;
-const ROW = 60;
-const at = (column) => 130 + COLUMN * column;
-
-/** Roughly the width the editor gives a node with this label (14px Helvetica, icon, port). */
-function nodeWidth(label) {
-    return Math.max(100, Math.ceil(7.6 * label.length) + 50);
-}
-
 /** The nodes of one flows file. */
 function build(dialect) {
     const TAB = dialect.tab.id;
     const DB = dialect.database.id;
-    let counter = 0;
     const mqtt = dialect.transport === "mqtt";
     const nodes = [dialect.tab, dialect.database, dialect.kek].concat(mqtt ? [dialect.broker] : []);
-    /** Ids by kind of node, distinct between the dialects so both files can be imported side by side. */
-    function id(kind) {
-        counter += 1;
-        const prefix = dialect.idPrefix + kind;
-        return `${prefix}${counter.toString(16).padStart(16 - prefix.length, "0")}`;
-    }
-
-    // Each group starts below the one before.
-    let nextTop = 20;
-    /** One endpoint's group: its nodes are placed on a grid of columns and rows. */
-    function group(name) {
-        const top = nextTop + 50;
-        const members = [];
-        const g = { id: id("g"), type: "group", z: TAB, name, style: { label: true }, nodes: [] };
-        nodes.push(g);
-        return {
-            /** Adds `node` at column c, row r (0 the group's first line). */
-            add(node, c, r) {
-                const placed = Object.assign({ z: TAB, g: g.id }, node, { x: at(c), y: top + ROW * r });
-                nodes.push(placed);
-                members.push(placed);
-                g.nodes.push(placed.id);
-                return placed;
-            },
-            /** Closes the group around its nodes, with room for its label. */
-            close() {
-                const label = (n) => n.name || n.type;
-                const left = Math.min(...members.map((n) => n.x - nodeWidth(label(n)) / 2)) - 20;
-                const right = Math.max(...members.map((n) => n.x + nodeWidth(label(n)) / 2)) + 20;
-                const upper = Math.min(...members.map((n) => n.y)) - 15 - 35;
-                const lower = Math.max(...members.map((n) => n.y)) + 15 + 20;
-                Object.assign(g, { x: left, y: upper, w: right - left, h: lower - upper });
-                nextTop = lower + 30;
-            }
-        };
-    }
-    const wire = (from, ...outputs) => { from.wires = outputs.map((targets) => targets.map((n) => n.id)); return from; };
+    // Ids distinct between the dialects, so that both files can be imported side by side.
+    const { id, group } = layout(nodes, TAB, dialect.idPrefix);
 
     const httpIn = (name, method, url) => ({ id: id("0"), type: "http in", name, url, method, upload: false, swaggerDoc: "", wires: [] });
     const httpResponse = () => ({ id: id("1"), type: "http response", name: "", statusCode: "", headers: {}, wires: [] });
@@ -533,10 +489,11 @@ function main() {
     const check = process.argv.includes("--check");
     const stale = [];
     let written = 0;
-    for (const dialect of DIALECTS.concat(MQTT_DIALECTS)) {
-        const nodes = build(dialect);
+    const files = DIALECTS.concat(MQTT_DIALECTS).map((dialect) => ({ file: dialect.file, nodes: build(dialect) }))
+        .concat([{ file: fleetDashboard.FILE, nodes: fleetDashboard.build() }]);
+    for (const { file: name, nodes } of files) {
         const text = JSON.stringify(nodes, null, 2) + "\n";
-        const targets = [path.join(root, "flows", dialect.file), path.join(root, "examples", dialect.file)];
+        const targets = [path.join(root, "flows", name), path.join(root, "examples", name)];
         for (const file of targets) {
             if (check) {
                 if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) { stale.push(file); }
@@ -546,7 +503,7 @@ function main() {
                 written += 1;
             }
         }
-        if (!check) { printFigures(`make-flows: ${dialect.file}`, figures(JSON.parse(text))); }
+        if (!check) { printFigures(`make-flows: ${name}`, figures(JSON.parse(text))); }
     }
     if (stale.length) {
         console.error(`make-flows: out of date: ${stale.join(", ")} (run node scripts/make-flows.js)`);

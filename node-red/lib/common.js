@@ -156,8 +156,13 @@ function nodeKek(RED, node, config) {
  * short error body in place of whatever it carried (the device row, the key
  * and the request never go back to the client), and reports it to Catch nodes.
  */
+/** An error's stable code: the core's, or server_error for anything else. */
+function errorCode(error) {
+    return error && typeof error.code === "string" ? error.code : "server_error";
+}
+
 function reject(node, counter, msg, send, done, error, outputs) {
-    const code = error && typeof error.code === "string" ? error.code : "server_error";
+    const code = errorCode(error);
     const answer = httpAnswer(code);
     counter.rejected(code);
     msg.statusCode = answer.statusCode;
@@ -198,4 +203,4 @@ function deviceBinding(RED, node, msg) {
 }
 
 
-module.exports = { wasm, KEK_CODES, nodeKek, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusClock, STATUS_THROTTLE_MS, statusCounter, reject };
+module.exports = { wasm, KEK_CODES, nodeKek, wsnError, messageProperty, deviceBinding, redactedKey, resolveKey, statusClock, STATUS_THROTTLE_MS, statusCounter, errorCode, reject };

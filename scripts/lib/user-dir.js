@@ -37,6 +37,7 @@ function writeCredentials(flowFile, credFile) {
  * nodes. `install: "link"` links this checkout (the demo: edits show on
  * restart); `install: <tarball>` unpacks a packed package where npm would.
  * node-red-node-sqlite is linked from this checkout, which compiled sqlite3.
+ * `extraFlows` are flows files added beside the flows (the fleet dashboard).
  * For benchmarks: `flowsFile`, `schema` (SQL), `extraSettings` (more
  * settings.js properties) and `extraModules` (packages of this checkout to
  * link into the user directory) replace or add to the shipped set-up.
@@ -50,6 +51,16 @@ async function prepareUserDir(options) {
     if (options.freshFlows !== false || !fs.existsSync(flowFile)) {
         fs.copyFileSync(options.flowsFile || SQLITE_FLOWS, flowFile);
         writeCredentials(flowFile, path.join(dir, "flows_cred.json"));
+    }
+    // More flows beside them (the fleet dashboard), each added once: a flows
+    // file the user edited keeps their edits, and gains what it lacks.
+    for (const extra of options.extraFlows || []) {
+        const flows = JSON.parse(fs.readFileSync(flowFile, "utf8"));
+        const have = new Set(flows.map((n) => n.id));
+        const added = JSON.parse(fs.readFileSync(extra, "utf8"));
+        if (!added.some((n) => have.has(n.id))) {
+            fs.writeFileSync(flowFile, JSON.stringify(flows.concat(added), null, 2) + "\n");
+        }
     }
     if (!fs.existsSync(path.join(dir, "package.json"))) {
         fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "wsn-backend", private: true }, null, 2) + "\n");

@@ -1,0 +1,143 @@
+"use strict";
+// The fleet dashboard, examples/wsn-fleet-dashboard.json (and flows/): a
+// Node-RED Dashboard 2 page at /dashboard/fleet showing what the backend
+// knows about each device, read from the shipped flows' SQLite database
+// (WSN_DB) through a read-only connection of its own.
+//
+// The database is read by one statement a second at most (an inject node
+// drives "Next statement"); the per-device summary is kept in the flow
+// context and updated from the new rows, so that a second's work does not
+// grow with the fleet's history, and the table gets one page of it.
+
+const { layout, wire } = require("./layout.js");
+const fn = require("./fleet-functions.js");
+
+const TAB = "a1f0c0de00000010";
+
+const SQL = {
+    devices: "SELECT deviceID, deviceSQN, deviceFormats FROM Devices",
+    // Once at start: every device's totals, and where the new rows begin.
+    totals: "SELECT deviceID, count(*) AS stored, total(dataLost) AS lost, max(dataDate) AS lastSeen, max(dataID) AS lastData\nFROM Data GROUP BY deviceID",
+    // Once at start: the messages lost in the last 24 h, by hour, up to the totals' last row.
+    hours: "SELECT deviceID, substr(dataDate, 1, 13) AS hour, total(dataLost) AS lost\nFROM Data WHERE dataDate >= $since AND dataID <= $upTo\nGROUP BY deviceID, hour",
+    // Every second: what was stored since; the text of the data only for the device the page shows.
+    rows: "SELECT dataID, deviceID, dataDate, dataValue, dataSEQN, dataLost,\n  CASE WHEN deviceID = $selected THEN dataJSON END AS dataJSON\nFROM Data WHERE dataID > $after ORDER BY dataID LIMIT 2000",
+    // When a device is picked: its last 24 h.
+    history: "SELECT dataID, dataDate, dataValue, dataSEQN, dataLost, dataJSON\nFROM Data WHERE deviceID = $id AND dataDate >= $since ORDER BY dataID"
+};
+
+const TABLE_COLUMNS = [
+    ["Device", "id", "start"], ["Formats", "formats", "start"], ["Legacy", "legacy", "center"], ["SEQN", "seqn", "end"],
+    ["Last seen", "lastSeen", "start"], ["State", "state", "start"], ["Rows", "rows", "end"], ["Lost", "lost", "end"],
+    ["Lost 24 h", "lost24", "end"], ["Refused (1 h)", "refused", "start"]
+].map(([title, key, align]) => ({ title, key, keyType: "key", type: "text", width: "", align }));
+
+const INFO = [
+    "The fleet view: a Dashboard 2 page at /dashboard/fleet (needs @flowfuse/node-red-dashboard).",
+    "Reads the shipped flows' SQLite database (WSN_DB), read-only. One statement a second at most; refusals come from the wsn refusals node (memory, not the database).",
+    "Alerts (environment variables, here on the tab or in the process): WSN_SILENT_AFTER (seconds, default 900), WSN_SILENT_AFTER_BY_DEVICE (JSON, {\"<id>\": seconds}), WSN_LOST_BURST (messages lost in one gap, default 5), WSN_REFUSAL_BURST (refusals of one device in a minute, default 10).",
+    "With adminAuth on, put the dashboard behind the editor's users: see the package README, \"Fleet dashboard\"."
+].join("\n");
+
+/** The nodes of the fleet dashboard flows file. */
+function build() {
+    const tab = { id: TAB, type: "tab", label: "wsn-crypto fleet (SQLite)", disabled: false, info: INFO, env: [] };
+    const database = { id: "a1f0c0de000000d5", type: "sqlitedb", db: "${WSN_DB}", mode: "RO" };
+    const base = {
+        id: "a1f0c0de000000f0", type: "ui-base", name: "wsn-crypto", path: "/dashboard", appIcon: "", includeClientData: true,
+        acceptsClientConfig: ["ui-notification", "ui-control"], showPathInSidebar: false, headerContent: "page", navigationStyle: "default",
+        titleBarStyle: "default", showReconnectNotification: true, notificationDisplayTime: 1, showDisconnectNotification: true, allowInstall: false
+    };
+    const theme = {
+        id: "a1f0c0de000000f1", type: "ui-theme", name: "wsn-crypto",
+        colors: { surface: "#2f4858", primary: "#2f6f8f", bgPage: "#f4f6f8", groupBg: "#ffffff", groupOutline: "#d9d9e0" },
+        sizes: { density: "compact", pagePadding: "12px", groupGap: "12px", groupBorderRadius: "4px", widgetGap: "8px" }
+    };
+    const page = {
+        id: "a1f0c0de000000f2", type: "ui-page", name: "Fleet", ui: base.id, path: "/fleet", icon: "router-wireless", layout: "grid", theme: theme.id,
+        breakpoints: [{ name: "Default", px: 0, cols: 3 }, { name: "Tablet", px: 576, cols: 6 }, { name: "Small Desktop", px: 768, cols: 9 }, { name: "Desktop", px: 1024, cols: 12 }],
+        order: 1, className: "", visible: "true", disabled: "false"
+    };
+    const uiGroup = (id, name, order) => ({ id, type: "ui-group", name, page: page.id, width: "12", height: "1", order, showTitle: true, className: "", visible: "true", disabled: "false", groupType: "default" });
+    const devicesGroup = uiGroup("a1f0c0de000000f3", "Devices", 1);
+    const deviceGroup = uiGroup("a1f0c0de000000f4", "Selected device: data.value, last 24 h (gaps: lost messages)", 2);
+    const nodes = [tab, database, base, theme, page, devicesGroup, deviceGroup];
+    const { id, group } = layout(nodes, TAB, "f");
+
+    const func = (name, body, outputs, outputLabels) => ({ id: id("2"), type: "function", name, func: fn.bodyOf(body), outputs, timeout: 0, noerr: 0, initialize: "", finalize: "", libs: [], outputLabels, wires: [] });
+    const sqlite = (name, sql, prepared) => ({ id: id("3"), type: "sqlite", mydb: database.id, sqlquery: prepared ? "prepared" : "fixed", sql, name, wires: [] });
+    const widget = (type, ui, props) => Object.assign({ id: id("u"), type, group: ui.id, order: 0, width: 0, height: 0, className: "", wires: [] }, props);
+
+    const g1 = group("Every second: one statement, the refusal counts, then the summary and the table");
+    g1.add({ id: id("8"), type: "comment", name: "fleet view: /dashboard/fleet", info: INFO, wires: [] }, 0, 0);
+    const tick = g1.add({ id: id("0"), type: "inject", name: "every second", props: [], repeat: "1", crontab: "", once: true, onceDelay: "0.5", topic: "", wires: [] }, 0, 3);
+    const next = g1.add(func("Next statement", fn.nextStatement, 5, ["device list", "totals (start)", "last 24 h by hour (start)", "new rows", "refusal counts"]), 1, 3);
+    const devices = g1.add(sqlite("Devices", SQL.devices, false), 2, 1);
+    const totals = g1.add(sqlite("Totals", SQL.totals, false), 2, 2);
+    const hours = g1.add(sqlite("Last 24 h by hour", SQL.hours, true), 2, 3);
+    const rows = g1.add(sqlite("New rows", SQL.rows, true), 2, 4);
+    const refusals = g1.add({ id: id("4"), type: "wsn-refusals", name: "", wires: [] }, 2, 5);
+    const summary = g1.add(func("Fleet summary", fn.fleetSummary, 5, ["the table's page", "the line under it", "the selected device's new rows", "alerts, one message each", "the alerts' notification"]), 3, 3);
+    const table = g1.add(widget("ui-table", devicesGroup, {
+        name: "devices", label: "", order: 1, maxrows: 0, passthru: false, autocols: false, showSearch: false, deselect: false, selectionType: "click",
+        columns: TABLE_COLUMNS, mobileBreakpoint: "sm", mobileBreakpointType: "defaults", action: "replace"
+    }), 4, 2);
+    const line = g1.add(widget("ui-text", devicesGroup, { name: "page line", label: "", order: 2, format: "{{msg.payload}}", layout: "row-left", style: false, font: "", fontSize: 14, color: "#555555", wrapText: true, value: "payload", valueType: "msg" }), 4, 3);
+    wire(tick, [next]);
+    wire(next, [devices], [totals], [hours], [rows], [refusals]);
+    [devices, totals, hours, rows, refusals].forEach((n) => wire(n, [summary]));
+    g1.close();
+
+    const g2 = group("Table controls: pages of 20, find a device by id");
+    const button = (name, label, payload, order) => widget("ui-button", devicesGroup, {
+        name, label, order, tooltip: "", color: "", bgcolor: "", icon: "", iconPosition: "left", payload, payloadType: "num", topic: "page", topicType: "str",
+        buttonColor: "", textColor: "", iconColor: "", enableClick: true, enablePointerdown: false, pointerdownPayload: "", pointerdownPayloadType: "str",
+        enablePointerup: false, pointerupPayload: "", pointerupPayloadType: "str", emulateClick: false, width: "2", height: "1"
+    });
+    const previous = g2.add(button("previous page", "◀ previous", "-1", 3), 2, 0);
+    const nextPage = g2.add(button("next page", "next ▶", "1", 4), 2, 1);
+    const find = g2.add(widget("ui-text-input", devicesGroup, {
+        name: "find device", label: "Find device (part of its id)", order: 5, width: "4", height: "1", topic: "find", topicType: "str", mode: "text", tooltip: "",
+        delay: 300, passthru: false, sendOnDelay: true, sendOnBlur: true, sendOnEnter: true, clearable: true, sendOnClear: true, icon: "", iconPosition: "left", iconInnerPosition: "inside"
+    }), 2, 2);
+    [previous, nextPage, find].forEach((n) => wire(n, [summary]));
+    g2.close();
+
+    const g3 = group("The device a click on the table picks: its last 24 h, then each new row");
+    const pick = g3.add(func("Pick device", fn.pickDevice, 1, ["the device's history query"]), 5, 0);
+    const history = g3.add(sqlite("Device history", SQL.history, true), 6, 0);
+    const points = g3.add(func("Chart points", fn.chartPoints, 2, ["chart points", "latest dataJSON"]), 7, 0);
+    const chart = g3.add(widget("ui-chart", deviceGroup, {
+        name: "data.value", label: "data.value", order: 1, chartType: "line", category: "series", categoryType: "property",
+        xAxisLabel: "", xAxisProperty: "t", xAxisPropertyType: "property", xAxisType: "time", xAxisFormat: "", xAxisFormatType: "auto", xmin: "", xmax: "",
+        yAxisLabel: "", yAxisProperty: "v", yAxisPropertyType: "property", ymin: "", ymax: "", bins: 10, action: "append", stackSeries: false,
+        pointShape: "circle", pointRadius: 3, showLegend: true, removeOlder: "24", removeOlderUnit: "3600", removeOlderPoints: "",
+        colors: ["#2f6f8f", "#d62728", "#ff7f0e", "#2ca02c", "#a347e1", "#9467bd", "#ff9896", "#c5b0d5", "#0095ff"],
+        textColor: ["#666666"], textColorDefault: true, gridColor: ["#e5e5e5"], gridColorDefault: true, width: "12", height: "6", interpolation: "linear"
+    }), 8, 0);
+    // Vue's {{ }} escapes: a device's dataJSON is shown as text, never as markup.
+    const latest = g3.add(widget("ui-template", deviceGroup, {
+        name: "latest dataJSON", order: 2, width: "12", height: "3", page: "", ui: "", head: "", templateScope: "local", storeOutMessages: true, passthru: false, resendOnRefresh: true,
+        format: "<template>\n  <div class=\"wsn-latest\">\n    <template v-if=\"msg && msg.payload\">\n      <div>Latest dataJSON of <b class=\"wsn-latest-id\">{{ msg.payload.id }}</b><span v-if=\"msg.payload.seqn !== null\"> (SEQN {{ msg.payload.seqn }}, {{ msg.payload.at }})</span></div>\n      <pre class=\"wsn-latest-json\" style=\"white-space: pre-wrap; margin: 4px 0 0\">{{ msg.payload.json }}</pre>\n    </template>\n    <div v-else>Click a device in the table to see its data.</div>\n  </div>\n</template>\n"
+    }), 8, 1);
+    wire(table, [pick]);
+    wire(pick, [history]);
+    wire(history, [points]);
+    wire(points, [chart], [latest]);
+    g3.close();
+
+    const g4 = group("Alerts: a device silent too long, a gap of lost messages, refusals piling up");
+    const notify = g4.add({
+        id: id("u"), type: "ui-notification", ui: base.id, name: "alert", position: "top right", colorDefault: false, color: "#b3261e", displayTime: "10",
+        showCountdown: true, outputs: 1, allowDismiss: true, dismissText: "Close", allowConfirm: false, confirmText: "Confirm", raw: false, className: "", wires: []
+    }, 4, 0);
+    const debug = g4.add({ id: id("9"), type: "debug", name: "alerts", active: true, tosidebar: true, console: false, tostatus: false, complete: "payload", targetType: "msg", statusVal: "", statusType: "auto", wires: [] }, 4, 1);
+    // Wire a link in node on a flow of your own (email, chat) to this one.
+    const out = g4.add({ id: id("5"), type: "link out", name: "wsn alerts (link to email or chat)", mode: "link", links: [], wires: [] }, 4, 2);
+    g4.close();
+
+    wire(summary, [table], [line], [points], [debug, out], [notify]);
+    return nodes;
+}
+
+module.exports = { build, SQL, FILE: "wsn-fleet-dashboard.json" };

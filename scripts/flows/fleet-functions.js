@@ -1,0 +1,264 @@
+"use strict";
+// The function nodes of the fleet dashboard (scripts/flows/fleet-dashboard.js
+// puts their bodies into examples/wsn-fleet-dashboard.json). Written as
+// functions so that they are read, linted and tested as code; each runs as a
+// Node-RED function node body, with Node-RED's msg, flow and env in scope.
+//
+// What they share lives in the flow context under "fleet":
+//   devices   id -> { formats, seqn, stored, lost, hours: { "YYYY-MM-DDTHH": lost }, lastSeen, lastData }
+//   ids       the device ids, sorted (the table's order)
+//   after     the last Data row read (dataID)
+//   loaded    which start-up statements have run: { devices, totals, hours }
+//   tick      ticks since start
+//   page, find, selected   what the page shows
+//   refusals  the wsn refusals node's last snapshot
+//   alerted   id -> { silent, refusals }: alerts raised and not yet cleared
+// All plain objects: the flow context may be a store that saves JSON.
+
+/* global msg, flow, env */
+
+/**
+ * "Next statement": on each tick, picks the one statement this second runs
+ * (the first ticks load the devices, then the totals, then the last 24 h by
+ * hour; after that new rows, and the device list every fifth second), and
+ * sends the tick to that statement's output with its parameters; the last
+ * output asks for the refusal counts.
+ */
+function nextStatement() {
+    const fleet = flow.get("fleet") || { devices: {}, ids: [], after: 0, loaded: {}, tick: 0, page: 0, find: "", selected: null, refusals: null, alerted: {} };
+    flow.set("fleet", fleet);
+    fleet.tick += 1;
+    // And every second the refusal counts (memory, not the database).
+    const out = [null, null, null, null, { topic: "refusals" }];
+    if (!fleet.loaded.devices || fleet.tick % 5 === 0) {
+        msg.topic = "devices";
+        out[0] = msg;
+    } else if (!fleet.loaded.totals) {
+        msg.topic = "totals";
+        out[1] = msg;
+    } else if (!fleet.loaded.hours) {
+        msg.topic = "hours";
+        // Rows after the totals' last one come in as new rows: not counted twice.
+        msg.params = { $since: new Date(Date.now() - 24 * 3600 * 1000).toISOString(), $upTo: fleet.after };
+        out[2] = msg;
+    } else {
+        msg.topic = "rows";
+        msg.params = { $after: fleet.after, $selected: fleet.selected === null ? null : String(fleet.selected) };
+        out[3] = msg;
+    }
+    return out;
+}
+
+/**
+ * "Fleet summary": folds each statement's answer, the refusal counts and the
+ * page's controls into the per-device summary, then sends what changed: the
+ * table's page, the line under it, the selected device's new rows, one
+ * message per alert, and the alerts' notification text.
+ */
+function fleetSummary() {
+    const fleet = flow.get("fleet");
+    if (!fleet) { return null; }
+    const PAGE_SIZE = 20;
+    const DAY_MS = 24 * 3600 * 1000;
+    const now = Date.now();
+    const number = (name, fallback) => {
+        const v = Number(env.get(name));
+        return Number.isFinite(v) && v > 0 ? v : fallback;
+    };
+    const silentAfter = number("WSN_SILENT_AFTER", 900);
+    let perDevice = {};
+    try { perDevice = JSON.parse(env.get("WSN_SILENT_AFTER_BY_DEVICE") || "{}") || {}; } catch (e) { perDevice = {}; }
+    const lostBurst = number("WSN_LOST_BURST", 5);
+    const refusalBurst = number("WSN_REFUSAL_BURST", 10);
+    const hourOf = (iso) => String(iso).slice(0, 13);
+    const device = (id) => {
+        if (!fleet.devices[id]) { fleet.devices[id] = { formats: "", seqn: 0, stored: 0, lost: 0, hours: {}, lastSeen: null, lastData: 0 }; }
+        return fleet.devices[id];
+    };
+    const alerts = [];
+    const newRows = [];
+
+    if (msg.topic === "devices") {
+        const seen = {};
+        for (const row of msg.payload) {
+            const d = device(row.deviceID);
+            d.formats = row.deviceFormats;
+            d.seqn = row.deviceSQN;
+            seen[row.deviceID] = true;
+        }
+        for (const id of Object.keys(fleet.devices)) {
+            if (!seen[id]) { delete fleet.devices[id]; delete fleet.alerted[id]; }
+        }
+        fleet.ids = Object.keys(fleet.devices).sort();
+        fleet.loaded.devices = true;
+    } else if (msg.topic === "totals") {
+        for (const row of msg.payload) {
+            const d = device(row.deviceID);
+            d.stored = row.stored;
+            d.lost = row.lost;
+            d.lastSeen = row.lastSeen;
+            d.lastData = row.lastData;
+            fleet.after = Math.max(fleet.after, row.lastData);
+        }
+        fleet.ids = Object.keys(fleet.devices).sort();
+        fleet.loaded.totals = true;
+    } else if (msg.topic === "hours") {
+        for (const row of msg.payload) { device(row.deviceID).hours[row.hour] = row.lost; }
+        fleet.loaded.hours = true;
+    } else if (msg.topic === "rows") {
+        for (const row of msg.payload) {
+            const d = device(row.deviceID);
+            d.stored += 1;
+            d.lost += row.dataLost;
+            d.hours[hourOf(row.dataDate)] = (d.hours[hourOf(row.dataDate)] || 0) + row.dataLost;
+            d.lastSeen = row.dataDate;
+            d.lastData = row.dataID;
+            d.seqn = Math.max(d.seqn, row.dataSEQN);
+            fleet.after = Math.max(fleet.after, row.dataID);
+            if (row.dataLost >= lostBurst) {
+                alerts.push({ kind: "lost", device: row.deviceID, lost: row.dataLost, text: `${row.deviceID}: ${row.dataLost} messages lost before SEQN ${row.dataSEQN}` });
+            }
+            if (row.deviceID === fleet.selected) { newRows.push(row); }
+        }
+        if (fleet.ids.length !== Object.keys(fleet.devices).length) { fleet.ids = Object.keys(fleet.devices).sort(); }
+    } else if (msg.topic === "refusals") {
+        fleet.refusals = msg.payload;
+        const counted = Object.assign({}, msg.payload.devices);
+        for (const id of Object.keys(fleet.alerted)) { if (!counted[id]) { counted[id] = { minute: 0 }; } }
+        for (const [id, counts] of Object.entries(counted)) {
+            const alerted = fleet.alerted[id] || (fleet.alerted[id] = {});
+            if (counts.minute >= refusalBurst && !alerted.refusals) {
+                alerted.refusals = true;
+                alerts.push({ kind: "refusals", device: id, refusals: counts.minute, text: `${id}: ${counts.minute} requests refused in the last minute` });
+            } else if (counts.minute < refusalBurst) {
+                alerted.refusals = false;
+            }
+        }
+        const unknown = msg.payload.unknown;
+        if (unknown.minute >= refusalBurst && !fleet.unknownAlerted) {
+            fleet.unknownAlerted = true;
+            alerts.push({ kind: "refusals", device: null, refusals: unknown.minute, text: `${unknown.minute} requests for unknown devices refused in the last minute` });
+        } else if (unknown.minute < refusalBurst) {
+            fleet.unknownAlerted = false;
+        }
+    } else if (msg.topic === "page") {
+        fleet.page = Math.max(0, fleet.page + Number(msg.payload));
+    } else if (msg.topic === "find") {
+        fleet.find = String(msg.payload || "").trim();
+        fleet.page = 0;
+    }
+
+    // Silence: once per device and silence; cleared when it is heard again.
+    if (fleet.loaded.totals && (msg.topic === "refusals" || msg.topic === "rows")) {
+        for (const id of fleet.ids) {
+            const d = fleet.devices[id];
+            if (!d || !d.lastSeen) { continue; }
+            const period = Number(perDevice[id]) > 0 ? Number(perDevice[id]) : silentAfter;
+            const silentFor = (now - Date.parse(d.lastSeen)) / 1000;
+            const alerted = fleet.alerted[id] || (fleet.alerted[id] = {});
+            if (silentFor > period && !alerted.silent) {
+                alerted.silent = true;
+                alerts.push({ kind: "silent", device: id, since: d.lastSeen, text: `${id}: silent since ${d.lastSeen} (longer than ${period} s)` });
+            } else if (silentFor <= period) {
+                alerted.silent = false;
+            }
+        }
+    }
+
+    // The page the table shows: paged here, so the browser gets PAGE_SIZE rows, never the fleet.
+    const matching = fleet.find ? fleet.ids.filter((id) => id.toLowerCase().includes(fleet.find.toLowerCase())) : fleet.ids;
+    const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
+    fleet.page = Math.min(fleet.page, pages - 1);
+    const first = fleet.page * PAGE_SIZE;
+    const dayAgo = hourOf(new Date(now - DAY_MS).toISOString());
+    const refusals = (fleet.refusals && fleet.refusals.devices) || {};
+    const rows = matching.slice(first, first + PAGE_SIZE).map(function (id) {
+        const d = fleet.devices[id];
+        const formats = String(d.formats || "").split(",").filter(Boolean);
+        const legacy = formats.filter((f) => f !== "auth");
+        let lost24 = 0;
+        for (const [hour, n] of Object.entries(d.hours)) {
+            if (hour > dayAgo) { lost24 += n; } else { delete d.hours[hour]; }
+        }
+        const refused = refusals[id] ? Object.entries(refusals[id].hour).map(([code, n]) => `${code} ${n}`).join(", ") : "";
+        const alerted = fleet.alerted[id] || {};
+        return {
+            id,
+            formats: formats.length === 0 ? "none (locked)" : formats.map((f) => (f === "auth" ? f : `${f} (legacy)`)).join(", "),
+            legacy: legacy.length > 0 ? "yes" : "",
+            seqn: d.seqn,
+            lastSeen: d.lastSeen ? d.lastSeen.replace("T", " ").replace(/\.\d+Z$/, " UTC") : "never",
+            state: alerted.silent ? "silent" : alerted.refusals ? "refusals" : d.lastSeen ? "ok" : "no data",
+            rows: d.stored,
+            lost: d.lost,
+            lost24,
+            refused
+        };
+    });
+    const shown = JSON.stringify(rows);
+    const table = shown === fleet.shownRows ? null : { payload: rows, action: "replace" };
+    fleet.shownRows = shown;
+    const unknown = fleet.refusals ? Object.values(fleet.refusals.unknown.hour).reduce((a, b) => a + b, 0) : 0;
+    const line = `Devices ${matching.length === 0 ? 0 : first + 1}–${Math.min(first + PAGE_SIZE, matching.length)} of ${matching.length}` +
+        (fleet.find ? ` matching "${fleet.find}"` : "") + ` · page ${fleet.page + 1} of ${pages}` +
+        ` · refused for unknown ids in the last hour: ${unknown}` +
+        (fleet.refusals ? ` · refusals counted since ${fleet.refusals.since.replace("T", " ").replace(/\.\d+Z$/, " UTC")}` : "");
+    const label = line === fleet.shownLine ? null : { payload: line };
+    fleet.shownLine = line;
+    const alertMessages = alerts.map((a) => ({ topic: `wsn/alert/${a.kind}`, payload: Object.assign({ at: new Date(now).toISOString() }, a) }));
+    const notification = alerts.length === 0 ? null
+        : { payload: alerts.length === 1 ? alerts[0].text : `${alerts.length} alerts: ` + alerts.slice(0, 5).map((a) => a.text).join("; ") + (alerts.length > 5 ? "; …" : "") };
+    return [table, label, newRows.length ? { topic: "rows", payload: newRows } : null, alertMessages, notification];
+}
+
+/**
+ * "Pick device": a click on a table row selects its device; its last 24 h
+ * are read once, then new rows come from the summary.
+ */
+function pickDevice() {
+    const id = msg.payload && msg.payload.id;
+    if (typeof id !== "string") { return null; }
+    const fleet = flow.get("fleet");
+    if (fleet) { fleet.selected = id; }
+    return { topic: "history", device: id, params: { $id: id, $since: new Date(Date.now() - 24 * 3600 * 1000).toISOString() } };
+}
+
+/**
+ * "Chart points": the selected device's rows as chart points, a lost message
+ * drawn as a gap (a point with no value between the two it separates), and
+ * its latest dataJSON. The history replaces the chart; new rows add to it.
+ */
+function chartPoints() {
+    const fleet = flow.get("fleet");
+    const id = msg.topic === "history" ? msg.device : fleet && fleet.selected;
+    if (msg.topic === "history" && fleet && fleet.selected !== id) { return null; }
+    const rows = msg.payload || [];
+    const points = [];
+    let previous = msg.topic === "history" ? null : flow.get("fleetLastPoint");
+    for (const row of rows) {
+        const t = Date.parse(row.dataDate);
+        if (row.dataLost > 0 && previous !== null) {
+            points.push({ t: Math.round((previous + t) / 2), v: null, series: id });
+        }
+        points.push({ t, v: typeof row.dataValue === "number" ? row.dataValue : null, series: id });
+        previous = t;
+    }
+    flow.set("fleetLastPoint", previous);
+    const last = rows.length ? rows[rows.length - 1] : null;
+    let latest = null;
+    if (last && typeof last.dataJSON === "string") {
+        latest = { payload: { id, seqn: last.dataSEQN, at: last.dataDate, json: last.dataJSON } };
+    } else if (msg.topic === "history") {
+        latest = { payload: { id, seqn: null, at: null, json: "(nothing stored in the last 24 h)" } };
+    }
+    const chart = msg.topic === "history" ? { payload: points, action: "replace" } : points.length ? { payload: points } : null;
+    return [chart, latest];
+}
+
+/** The body of a function, as a function node holds it. */
+function bodyOf(fn) {
+    const text = fn.toString();
+    return text.slice(text.indexOf("{") + 1, text.lastIndexOf("}")).replace(/^\n/, "").replace(/\n {4}/g, "\n").replace(/^ {4}/, "").trimEnd() + "\n";
+}
+
+module.exports = { nextStatement, fleetSummary, pickDevice, chartPoints, bodyOf };
