@@ -14,16 +14,23 @@ const fn = require("./fleet-functions.js");
 
 const TAB = "a1f0c0de00000010";
 
+// Every statement answers rows of the same columns, of four kinds: a
+// device (its stored SEQN and formats), a device's totals, its losses in one
+// hour (dataDate: the hour), and a stored row (dataJSON only for the device
+// the page shows).
+const DEVICE_ROWS = "SELECT 'device' AS kind, deviceID, deviceSQN AS seqn, deviceFormats AS formats, NULL AS dataID, NULL AS dataDate, NULL AS dataValue, NULL AS lost, NULL AS stored, NULL AS dataJSON\nFROM Devices";
+const NEW_ROWS = "SELECT * FROM (SELECT 'row' AS kind, deviceID, dataSEQN AS seqn, NULL AS formats, dataID, dataDate, dataValue, dataLost AS lost, NULL AS stored,\n  CASE WHEN deviceID = $selected THEN dataJSON END AS dataJSON\nFROM Data WHERE dataID > $after ORDER BY dataID LIMIT 2000)";
 const SQL = {
-    devices: "SELECT deviceID, deviceSQN, deviceFormats FROM Devices",
-    // Once at start: every device's totals, and where the new rows begin.
-    totals: "SELECT deviceID, count(*) AS stored, total(dataLost) AS lost, max(dataDate) AS lastSeen, max(dataID) AS lastData\nFROM Data GROUP BY deviceID",
-    // Once at start: the messages lost in the last 24 h, by hour, up to the totals' last row.
-    hours: "SELECT deviceID, substr(dataDate, 1, 13) AS hour, total(dataLost) AS lost\nFROM Data WHERE dataDate >= $since AND dataID <= $upTo\nGROUP BY deviceID, hour",
-    // Every second: what was stored since; the text of the data only for the device the page shows.
-    rows: "SELECT dataID, deviceID, dataDate, dataValue, dataSEQN, dataLost,\n  CASE WHEN deviceID = $selected THEN dataJSON END AS dataJSON\nFROM Data WHERE dataID > $after ORDER BY dataID LIMIT 2000",
+    // Once at start, one statement (one snapshot): the devices, their
+    // totals, and what each lost in each of the last 24 hours.
+    start: DEVICE_ROWS + "\nUNION ALL\nSELECT 'total', deviceID, NULL, NULL, max(dataID), max(dataDate), NULL, total(dataLost), count(*), NULL\nFROM Data GROUP BY deviceID" +
+        "\nUNION ALL\nSELECT 'hour', deviceID, NULL, NULL, NULL, substr(dataDate, 1, 13), NULL, total(dataLost), NULL, NULL\nFROM Data WHERE dataDate >= $since GROUP BY deviceID, substr(dataDate, 1, 13)",
+    // Each second: what was stored since the last row read.
+    rows: NEW_ROWS,
+    // Each fifth second, in the same statement, the device list too (resets, provisioning, removals).
+    rowsAndDevices: DEVICE_ROWS + "\nUNION ALL\n" + NEW_ROWS,
     // When a device is picked: its last 24 h.
-    history: "SELECT dataID, dataDate, dataValue, dataSEQN, dataLost, dataJSON\nFROM Data WHERE deviceID = $id AND dataDate >= $since ORDER BY dataID"
+    history: "SELECT 'row' AS kind, dataID, dataDate, dataValue, dataSEQN AS seqn, dataLost AS lost, dataJSON\nFROM Data WHERE deviceID = $id AND dataDate >= $since ORDER BY dataID"
 };
 
 const TABLE_COLUMNS = [
@@ -65,27 +72,26 @@ function build() {
     const { id, group } = layout(nodes, TAB, "f");
 
     const func = (name, body, outputs, outputLabels) => ({ id: id("2"), type: "function", name, func: fn.bodyOf(body), outputs, timeout: 0, noerr: 0, initialize: "", finalize: "", libs: [], outputLabels, wires: [] });
-    const sqlite = (name, sql, prepared) => ({ id: id("3"), type: "sqlite", mydb: database.id, sqlquery: prepared ? "prepared" : "fixed", sql, name, wires: [] });
+    const sqlite = (name, sql) => ({ id: id("3"), type: "sqlite", mydb: database.id, sqlquery: "prepared", sql, name, wires: [] });
     const widget = (type, ui, props) => Object.assign({ id: id("u"), type, group: ui.id, order: 0, width: 0, height: 0, className: "", wires: [] }, props);
 
     const g1 = group("Every second: one statement, the refusal counts, then the summary and the table");
     g1.add({ id: id("8"), type: "comment", name: "fleet view: /dashboard/fleet", info: INFO, wires: [] }, 0, 0);
-    const tick = g1.add({ id: id("0"), type: "inject", name: "every second", props: [], repeat: "1", crontab: "", once: true, onceDelay: "0.5", topic: "", wires: [] }, 0, 3);
-    const next = g1.add(func("Next statement", fn.nextStatement, 5, ["device list", "totals (start)", "last 24 h by hour (start)", "new rows", "refusal counts"]), 1, 3);
-    const devices = g1.add(sqlite("Devices", SQL.devices, false), 2, 1);
-    const totals = g1.add(sqlite("Totals", SQL.totals, false), 2, 2);
-    const hours = g1.add(sqlite("Last 24 h by hour", SQL.hours, true), 2, 3);
-    const rows = g1.add(sqlite("New rows", SQL.rows, true), 2, 4);
-    const refusals = g1.add({ id: id("4"), type: "wsn-refusals", name: "", wires: [] }, 2, 5);
-    const summary = g1.add(func("Fleet summary", fn.fleetSummary, 5, ["the table's page", "the line under it", "the selected device's new rows", "alerts, one message each", "the alerts' notification"]), 3, 3);
+    const tick = g1.add({ id: id("0"), type: "inject", name: "every second", props: [], repeat: "1", crontab: "", once: true, onceDelay: "0.5", topic: "", wires: [] }, 0, 2);
+    const next = g1.add(func("Next statement", fn.nextStatement, 4, ["start: devices, totals, last 24 h", "new rows", "new rows and devices (each fifth second)", "refusal counts"]), 1, 2);
+    const start = g1.add(sqlite("Devices, totals, 24 h", SQL.start), 2, 1);
+    const rows = g1.add(sqlite("New rows", SQL.rows), 2, 2);
+    const rowsAndDevices = g1.add(sqlite("New rows, devices", SQL.rowsAndDevices), 2, 3);
+    const refusals = g1.add({ id: id("4"), type: "wsn-refusals", name: "", wires: [] }, 2, 4);
+    const summary = g1.add(func("Fleet summary", fn.fleetSummary, 5, ["the table's page", "the line under it", "the selected device's new rows", "alerts, one message each", "the alerts' notification"]), 3, 2);
     const table = g1.add(widget("ui-table", devicesGroup, {
         name: "devices", label: "", order: 1, maxrows: 0, passthru: false, autocols: false, showSearch: false, deselect: false, selectionType: "click",
         columns: TABLE_COLUMNS, mobileBreakpoint: "sm", mobileBreakpointType: "defaults", action: "replace"
-    }), 4, 2);
-    const line = g1.add(widget("ui-text", devicesGroup, { name: "page line", label: "", order: 2, format: "{{msg.payload}}", layout: "row-left", style: false, font: "", fontSize: 14, color: "#555555", wrapText: true, value: "payload", valueType: "msg" }), 4, 3);
+    }), 4, 1);
+    const line = g1.add(widget("ui-text", devicesGroup, { name: "page line", label: "", order: 2, format: "{{msg.payload}}", layout: "row-left", style: false, font: "", fontSize: 14, color: "#555555", wrapText: true, value: "payload", valueType: "msg" }), 4, 2);
     wire(tick, [next]);
-    wire(next, [devices], [totals], [hours], [rows], [refusals]);
-    [devices, totals, hours, rows, refusals].forEach((n) => wire(n, [summary]));
+    wire(next, [start], [rows], [rowsAndDevices], [refusals]);
+    [start, rows, rowsAndDevices, refusals].forEach((n) => wire(n, [summary]));
     g1.close();
 
     const g2 = group("Table controls: pages of 20, find a device by id");
@@ -105,7 +111,7 @@ function build() {
 
     const g3 = group("The device a click on the table picks: its last 24 h, then each new row");
     const pick = g3.add(func("Pick device", fn.pickDevice, 1, ["the device's history query"]), 5, 0);
-    const history = g3.add(sqlite("Device history", SQL.history, true), 6, 0);
+    const history = g3.add(sqlite("Device history", SQL.history), 6, 0);
     const points = g3.add(func("Chart points", fn.chartPoints, 2, ["chart points", "latest dataJSON"]), 7, 0);
     const chart = g3.add(widget("ui-chart", deviceGroup, {
         name: "data.value", label: "data.value", order: 1, chartType: "line", category: "series", categoryType: "property",

@@ -8,7 +8,7 @@
 //   devices   id -> { formats, seqn, stored, lost, hours: { "YYYY-MM-DDTHH": lost }, lastSeen, lastData }
 //   ids       the device ids, sorted (the table's order)
 //   after     the last Data row read (dataID)
-//   loaded    which start-up statements have run: { devices, totals, hours }
+//   started   whether the start-up statement has run
 //   tick      ticks since start
 //   page, find, selected   what the page shows
 //   refusals  the wsn refusals node's last snapshot
@@ -18,34 +18,29 @@
 /* global msg, flow, env */
 
 /**
- * "Next statement": on each tick, picks the one statement this second runs
- * (the first ticks load the devices, then the totals, then the last 24 h by
- * hour; after that new rows, and the device list every fifth second), and
- * sends the tick to that statement's output with its parameters; the last
- * output asks for the refusal counts.
+ * "Next statement": on each tick, picks the one statement this second runs:
+ * at start the device list, the totals and the last 24 h; then the rows
+ * stored since, with the device list every fifth second (resets,
+ * provisioning). The last output asks for the refusal counts (memory, not
+ * the database).
  */
 function nextStatement() {
-    const fleet = flow.get("fleet") || { devices: {}, ids: [], after: 0, loaded: {}, tick: 0, page: 0, find: "", selected: null, refusals: null, alerted: {} };
+    const fleet = flow.get("fleet") || { devices: {}, ids: [], after: 0, started: false, tick: 0, page: 0, find: "", selected: null, refusals: null, alerted: {} };
     flow.set("fleet", fleet);
     fleet.tick += 1;
-    // And every second the refusal counts (memory, not the database).
-    const out = [null, null, null, null, { topic: "refusals" }];
-    if (!fleet.loaded.devices || fleet.tick % 5 === 0) {
-        msg.topic = "devices";
+    const selected = fleet.selected === null ? null : String(fleet.selected);
+    const out = [null, null, null, { topic: "refusals" }];
+    if (!fleet.started) {
+        msg.params = { $since: new Date(Date.now() - 24 * 3600 * 1000).toISOString() };
         out[0] = msg;
-    } else if (!fleet.loaded.totals) {
-        msg.topic = "totals";
-        out[1] = msg;
-    } else if (!fleet.loaded.hours) {
-        msg.topic = "hours";
-        // Rows after the totals' last one come in as new rows: not counted twice.
-        msg.params = { $since: new Date(Date.now() - 24 * 3600 * 1000).toISOString(), $upTo: fleet.after };
+    } else if (fleet.tick % 5 === 0) {
+        msg.params = { $after: fleet.after, $selected: selected };
         out[2] = msg;
     } else {
-        msg.topic = "rows";
-        msg.params = { $after: fleet.after, $selected: fleet.selected === null ? null : String(fleet.selected) };
-        out[3] = msg;
+        msg.params = { $after: fleet.after, $selected: selected };
+        out[1] = msg;
     }
+    msg.topic = "rows";
     return out;
 }
 
@@ -78,49 +73,46 @@ function fleetSummary() {
     const alerts = [];
     const newRows = [];
 
-    if (msg.topic === "devices") {
-        const seen = {};
+    if (msg.topic === "rows") {
+        // The statements answer rows of four kinds: a device (the whole list
+        // comes at once), its totals and its losses of one hour (at start),
+        // and a stored row.
+        const listed = msg.payload.some((row) => row.kind === "device") ? {} : null;
         for (const row of msg.payload) {
             const d = device(row.deviceID);
-            d.formats = row.deviceFormats;
-            d.seqn = row.deviceSQN;
-            seen[row.deviceID] = true;
-        }
-        for (const id of Object.keys(fleet.devices)) {
-            if (!seen[id]) { delete fleet.devices[id]; delete fleet.alerted[id]; }
-        }
-        fleet.ids = Object.keys(fleet.devices).sort();
-        fleet.loaded.devices = true;
-    } else if (msg.topic === "totals") {
-        for (const row of msg.payload) {
-            const d = device(row.deviceID);
-            d.stored = row.stored;
-            d.lost = row.lost;
-            d.lastSeen = row.lastSeen;
-            d.lastData = row.lastData;
-            fleet.after = Math.max(fleet.after, row.lastData);
-        }
-        fleet.ids = Object.keys(fleet.devices).sort();
-        fleet.loaded.totals = true;
-    } else if (msg.topic === "hours") {
-        for (const row of msg.payload) { device(row.deviceID).hours[row.hour] = row.lost; }
-        fleet.loaded.hours = true;
-    } else if (msg.topic === "rows") {
-        for (const row of msg.payload) {
-            const d = device(row.deviceID);
-            d.stored += 1;
-            d.lost += row.dataLost;
-            d.hours[hourOf(row.dataDate)] = (d.hours[hourOf(row.dataDate)] || 0) + row.dataLost;
-            d.lastSeen = row.dataDate;
-            d.lastData = row.dataID;
-            d.seqn = Math.max(d.seqn, row.dataSEQN);
-            fleet.after = Math.max(fleet.after, row.dataID);
-            if (row.dataLost >= lostBurst) {
-                alerts.push({ kind: "lost", device: row.deviceID, lost: row.dataLost, text: `${row.deviceID}: ${row.dataLost} messages lost before SEQN ${row.dataSEQN}` });
+            if (row.kind === "device") {
+                d.formats = row.formats;
+                d.seqn = row.seqn;
+                listed[row.deviceID] = true;
+            } else if (row.kind === "total") {
+                d.stored = row.stored;
+                d.lost = row.lost;
+                d.lastSeen = row.dataDate;
+                d.lastData = row.dataID;
+                fleet.after = Math.max(fleet.after, row.dataID);
+            } else if (row.kind === "hour") {
+                d.hours[row.dataDate] = row.lost;
+            } else {
+                d.stored += 1;
+                d.lost += row.lost;
+                d.hours[hourOf(row.dataDate)] = (d.hours[hourOf(row.dataDate)] || 0) + row.lost;
+                d.lastSeen = row.dataDate;
+                d.lastData = row.dataID;
+                d.seqn = Math.max(d.seqn, row.seqn);
+                fleet.after = Math.max(fleet.after, row.dataID);
+                if (fleet.started && row.lost >= lostBurst) {
+                    alerts.push({ kind: "lost", device: row.deviceID, lost: row.lost, text: `${row.deviceID}: ${row.lost} messages lost before SEQN ${row.seqn}` });
+                }
+                if (row.deviceID === fleet.selected) { newRows.push(row); }
             }
-            if (row.deviceID === fleet.selected) { newRows.push(row); }
         }
-        if (fleet.ids.length !== Object.keys(fleet.devices).length) { fleet.ids = Object.keys(fleet.devices).sort(); }
+        if (listed) {
+            for (const id of Object.keys(fleet.devices)) {
+                if (!listed[id]) { delete fleet.devices[id]; delete fleet.alerted[id]; }
+            }
+        }
+        if (listed || fleet.ids.length !== Object.keys(fleet.devices).length) { fleet.ids = Object.keys(fleet.devices).sort(); }
+        fleet.started = true;
     } else if (msg.topic === "refusals") {
         fleet.refusals = msg.payload;
         const counted = Object.assign({}, msg.payload.devices);
@@ -148,8 +140,16 @@ function fleetSummary() {
         fleet.page = 0;
     }
 
+    // One message per alert on the output; one notification for them all (the page shows one at a time).
+    const raised = () => [
+        alerts.map((a) => ({ topic: `wsn/alert/${a.kind}`, payload: Object.assign({ at: new Date(now).toISOString() }, a) })),
+        alerts.length === 0 ? null : { payload: alerts.length === 1 ? alerts[0].text : `${alerts.length} alerts: ` + alerts.slice(0, 5).map((a) => a.text).join("; ") + (alerts.length > 5 ? "; …" : "") }
+    ];
+    // No table before the start-up statement has run: no half-loaded figures.
+    if (!fleet.started) { return [null, null, null].concat(raised()); }
+
     // Silence: once per device and silence; cleared when it is heard again.
-    if (fleet.loaded.totals && (msg.topic === "refusals" || msg.topic === "rows")) {
+    if (msg.topic === "refusals" || msg.topic === "rows") {
         for (const id of fleet.ids) {
             const d = fleet.devices[id];
             if (!d || !d.lastSeen) { continue; }
@@ -205,10 +205,7 @@ function fleetSummary() {
         (fleet.refusals ? ` · refusals counted since ${fleet.refusals.since.replace("T", " ").replace(/\.\d+Z$/, " UTC")}` : "");
     const label = line === fleet.shownLine ? null : { payload: line };
     fleet.shownLine = line;
-    const alertMessages = alerts.map((a) => ({ topic: `wsn/alert/${a.kind}`, payload: Object.assign({ at: new Date(now).toISOString() }, a) }));
-    const notification = alerts.length === 0 ? null
-        : { payload: alerts.length === 1 ? alerts[0].text : `${alerts.length} alerts: ` + alerts.slice(0, 5).map((a) => a.text).join("; ") + (alerts.length > 5 ? "; …" : "") };
-    return [table, label, newRows.length ? { topic: "rows", payload: newRows } : null, alertMessages, notification];
+    return [table, label, newRows.length ? { topic: "rows", payload: newRows } : null].concat(raised());
 }
 
 /**
@@ -237,7 +234,7 @@ function chartPoints() {
     let previous = msg.topic === "history" ? null : flow.get("fleetLastPoint");
     for (const row of rows) {
         const t = Date.parse(row.dataDate);
-        if (row.dataLost > 0 && previous !== null) {
+        if (row.lost > 0 && previous !== null) {
             points.push({ t: Math.round((previous + t) / 2), v: null, series: id });
         }
         points.push({ t, v: typeof row.dataValue === "number" ? row.dataValue : null, series: id });
@@ -247,7 +244,7 @@ function chartPoints() {
     const last = rows.length ? rows[rows.length - 1] : null;
     let latest = null;
     if (last && typeof last.dataJSON === "string") {
-        latest = { payload: { id, seqn: last.dataSEQN, at: last.dataDate, json: last.dataJSON } };
+        latest = { payload: { id, seqn: last.seqn, at: last.dataDate, json: last.dataJSON } };
     } else if (msg.topic === "history") {
         latest = { payload: { id, seqn: null, at: null, json: "(nothing stored in the last 24 h)" } };
     }
