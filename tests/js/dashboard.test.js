@@ -285,3 +285,91 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
         await rowsWhen((r) => Boolean(r.A1), "the first page again");
     });
 });
+
+describe("fleet dashboard behind adminAuth (node-red/dashboard-auth.js)", function () {
+    this.timeout(60000);
+    const USER = "operator";
+    const PASSWORD = require("crypto").randomBytes(12).toString("base64url");
+    const basic = (user, password) => "Basic " + Buffer.from(`${user}:${password}`).toString("base64");
+    let tmp;
+    let server;
+    let browser;
+
+    before(async function () {
+        this.timeout(120000);
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-dashboard-auth-"));
+        const dir = path.join(tmp, "userdir");
+        const db = path.join(tmp, "wsn.db");
+        const hash = require("bcryptjs").hashSync(PASSWORD, 8);
+        const adminAuth = JSON.stringify({ type: "credentials", users: [{ username: USER, password: hash, permissions: "*" }] });
+        await backend.prepareUserDir({
+            dir, db, install: "link", devices: [DEVICES.A1], extraFlows: [DASHBOARD_FILE], extraModules: ["@flowfuse/node-red-dashboard"],
+            // As the README tells a user to write it: the editor's users guard the dashboard.
+            extraSettings: `    adminAuth: ${adminAuth},\n    dashboard: require("${backend.PACKAGE_NAME}/node-red/dashboard-auth.js")(${adminAuth}),`
+        });
+        server = await backend.startNodeRed({ dir, db });
+        (await sendAuth(server.port, DEVICES.A1, 1, { value: 1 })).should.equal(200);
+    });
+
+    after(async function () {
+        this.timeout(30000);
+        if (browser) { await browser.close(); }
+        if (server) { await server.stop(); }
+        if (tmp) { fs.rmSync(tmp, { recursive: true, force: true }); }
+    });
+
+    /** GET `urlPath` with these headers: status, headers, body. */
+    async function get(urlPath, headers) {
+        const res = await fetch(`http://127.0.0.1:${server.port}${urlPath}`, { headers: headers || {}, redirect: "manual" });
+        return { status: res.status, headers: res.headers, text: await res.text() };
+    }
+
+    it("asks for the editor's credentials on the page, its files and its debug routes", async function () {
+        for (const urlPath of ["/dashboard/fleet", "/dashboard/_setup", `/dashboard/_debug/datastore/${TABLE}`, "/dashboard/index.html"]) {
+            const anonymous = await get(urlPath);
+            anonymous.status.should.equal(401, urlPath);
+            anonymous.headers.get("www-authenticate").should.startWith("Basic ");
+            anonymous.text.should.not.containEql("A1");
+            (await get(urlPath, { authorization: basic(USER, "wrong") })).status.should.equal(401, urlPath);
+            (await get(urlPath, { authorization: basic("nobody", PASSWORD) })).status.should.equal(401, urlPath);
+        }
+        const page = await get("/dashboard/fleet", { authorization: basic(USER, PASSWORD) });
+        page.status.should.equal(200);
+        const data = await get(`/dashboard/_debug/datastore/${TABLE}`, { authorization: basic(USER, PASSWORD) });
+        data.status.should.equal(200);
+    });
+
+    it("refuses the socket to a client without credentials, and gives it no widget's data", async function () {
+        /** An Engine.IO polling session: opens it, asks Socket.IO to connect, returns what the server answers. */
+        async function connect(headers) {
+            const base = "/dashboard/socket.io/?EIO=4&transport=polling";
+            const open = await get(base, headers);
+            if (open.status !== 200) { return { status: open.status, text: open.text }; }
+            const sid = JSON.parse(open.text.slice(1)).sid;
+            const url = `http://127.0.0.1:${server.port}${base}&sid=${sid}`;
+            (await fetch(url, { method: "POST", headers: Object.assign({ "content-type": "text/plain;charset=UTF-8" }, headers), body: "40" })).status.should.equal(200);
+            const answer = await get(`${base}&sid=${sid}`, headers);
+            return { status: answer.status, text: answer.text };
+        }
+        const anonymous = await connect({});
+        anonymous.text.should.match(/^44\{"message":"unauthorized"\}/);
+        const wrong = await connect({ authorization: basic(USER, "wrong") });
+        wrong.text.should.match(/^44\{"message":"unauthorized"\}/);
+        const user = await connect({ authorization: basic(USER, PASSWORD) });
+        user.text.should.match(/^40\{"sid":/);
+    });
+
+    it("shows the page to an editor user in the browser, and leaves the device endpoints without a login", async function () {
+        browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+        const context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD, send: "always" } });
+        const page = await context.newPage();
+        await page.goto(`http://127.0.0.1:${server.port}/dashboard/fleet`);
+        const cell = page.locator(`#nrdb-ui-widget-${TABLE} tbody tr td[data-column-key='seqn']`).first();
+        await cell.waitFor({ timeout: 15000 });
+        // A device needs no login: its key is its credential.
+        (await sendAuth(server.port, DEVICES.A1, 2, { value: 2 })).should.equal(200);
+        await until(async () => (await cell.innerText()).trim() === "2", { what: "A1's SEQN 2 on the page" });
+        // The editor keeps its own login.
+        (await get("/admin/flows")).status.should.equal(401);
+    });
+});
