@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 "use strict";
 // `npm start`: a Node-RED on 127.0.0.1 (PORT, default 1880) with the shipped
-// flows, this checkout's nodes and a demo SQLite database holding the
-// article's device 12FA. Its user directory is .node-red-demo/ (WSN_DEMO_DIR
+// flows and the fleet dashboard (/dashboard/fleet), this checkout's nodes,
+// a demo SQLite database holding the article's device 12FA, and three
+// simulated devices sending data for an hour (scripts/lib/demo-devices.js;
+// WSN_DEMO_INTERVAL_MS between messages, default 5000). Its user directory is .node-red-demo/ (WSN_DEMO_DIR
 // puts it elsewhere: the tests run the demo in a temporary directory).
 // `WSN_DB_KIND=mysql npm start`: the MySQL flows instead, on a private
 // MariaDB (installed if missing, as root) whose data directory is
@@ -36,18 +38,26 @@ async function wrapDemoKey(db) {
     });
 }
 
+// The fleet dashboard beside the shipped flows (Dashboard 2, a devDependency here).
+const DASHBOARD = { extraFlows: [path.join(backend.ROOT, "flows", "wsn-fleet-dashboard.json")], extraModules: ["@flowfuse/node-red-dashboard"] };
+
 async function main() {
+    const { SIMULATED, SILENT_AFTER_BY_DEVICE, startSimulation } = require("./lib/demo-devices.js");
     const dir = process.env.WSN_DEMO_DIR || path.join(backend.ROOT, ".node-red-demo");
     const db = path.join(dir, "wsn.db");
     const port = Number(process.env.PORT) || 1880;
-    // Keep flows the user edited in the editor; the database keeps its rows.
-    await backend.prepareUserDir({ dir, db, install: "link", devices: [DEMO_DEVICE], freshFlows: false });
+    const simulated = SIMULATED.map((d) => ({ id: d.id, key: wasm.wrapKey(d.key, d.id, KEK), seqn: 0, formats: d.formats }));
+    // Keep flows the user edited in the editor (the dashboard is added once); the database keeps its rows.
+    await backend.prepareUserDir(Object.assign({ dir, db, install: "link", devices: [DEMO_DEVICE].concat(simulated), freshFlows: false }, DASHBOARD));
     await wrapDemoKey(db);
-    console.log(`demo: database ${db} (device ${DEMO_DEVICE.id}, its key stored wrapped), user directory ${dir}`);
+    console.log(`demo: database ${db} (device ${DEMO_DEVICE.id} and the simulated ${SIMULATED.map((d) => d.id).join(", ")}, keys stored wrapped), user directory ${dir}`);
     if (KEK === DEMO_KEK) { console.log("demo: key-encryption key WSN_KEK = the published demo KEK (scripts/demo.js): for this demo only"); }
-    const server = await backend.startNodeRed({ dir, db, port, inherit: true, logLevel: "info", env: { WSN_KEK: KEK } });
-    console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  try: curl http://127.0.0.1:${server.port}/wsn/12FA`);
-    const stop = function () { server.stop("SIGTERM").then(function () { process.exit(0); }); };
+    const env = { WSN_KEK: KEK, WSN_SILENT_AFTER_BY_DEVICE: process.env.WSN_SILENT_AFTER_BY_DEVICE || JSON.stringify(SILENT_AFTER_BY_DEVICE) };
+    const server = await backend.startNodeRed({ dir, db, port, inherit: true, logLevel: "info", env });
+    console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  fleet dashboard http://127.0.0.1:${server.port}/dashboard/fleet  try: curl http://127.0.0.1:${server.port}/wsn/12FA`);
+    const simulation = startSimulation({ port: server.port, db, kek: KEK, intervalMs: Number(process.env.WSN_DEMO_INTERVAL_MS) || 5000 });
+    console.log(`demo: ${SIMULATED.map((d) => d.id).join(", ")} send data for an hour (the CLI's send, one message every ${(Number(process.env.WSN_DEMO_INTERVAL_MS) || 5000) / 1000} s)`);
+    const stop = function () { simulation.stop(); server.stop("SIGTERM").then(function () { process.exit(0); }); };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
     server.child.on("exit", function (code) { process.exit(code || 0); });
@@ -100,12 +110,12 @@ async function mqttDemo() {
         users: { "wsn-backend": backendPassword, [DEMO_DEVICE.id]: DEMO_MQTT_PASSWORD }
     });
     try {
-        await backend.prepareUserDir({ dir, db, install: "link", devices: [DEMO_DEVICE], freshFlows: false, flowsFile: path.join(backend.ROOT, "flows", "wsn-mqtt-sqlite.json") });
+        await backend.prepareUserDir(Object.assign({ dir, db, install: "link", devices: [DEMO_DEVICE], freshFlows: false, flowsFile: path.join(backend.ROOT, "flows", "wsn-mqtt-sqlite.json") }, DASHBOARD));
         await wrapDemoKey(db);
         console.log(`demo: mosquitto on ${broker.url} (users wsn-backend and ${DEMO_DEVICE.id}, ACL flows/mosquitto/acl), database ${db}, user directory ${dir}`);
         const env = { WSN_KEK: KEK, WSN_MQTT_URL: broker.url, WSN_MQTT_USER: "wsn-backend", WSN_MQTT_PASSWORD: backendPassword };
         const server = await backend.startNodeRed({ dir, db, port, inherit: true, logLevel: "info", env });
-        console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  try: WSN_MQTT_PASSWORD=${DEMO_MQTT_PASSWORD} ` +
+        console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  fleet dashboard http://127.0.0.1:${server.port}/dashboard/fleet  try: WSN_MQTT_PASSWORD=${DEMO_MQTT_PASSWORD} ` +
             `WSN_KEY=${DEMO_KEY} npx wsn-crypto send --mqtt ${broker.url} --id ${DEMO_DEVICE.id} --format passphrase 300`);
         serveUntilStopped(server, broker);
     } catch (err) {

@@ -373,3 +373,56 @@ describe("fleet dashboard behind adminAuth (node-red/dashboard-auth.js)", functi
         (await get("/admin/flows")).status.should.equal(401);
     });
 });
+
+describe("npm start: the fleet dashboard with the demo and its simulated devices", function () {
+    this.timeout(120000);
+    const { spawn } = require("child_process");
+    const { freePort } = require("../../scripts/lib/free-port.js");
+    const { within } = require("./helpers/until.js");
+
+    it("serves /dashboard/fleet beside the flows, with 12FA and three devices sending data, a gap and a legacy device among them", async function () {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-dashboard-demo-"));
+        const port = await freePort();
+        const env = Object.assign({}, process.env, { PORT: String(port), WSN_DEMO_DIR: dir, WSN_DEMO_INTERVAL_MS: "100" });
+        for (const name of ["WSN_KEK", "WSN_KEK_FILE", "WSN_DB_KIND", "WSN_TRANSPORT"]) { delete env[name]; }
+        const demo = spawn(process.execPath, [path.join(backend.ROOT, "scripts", "demo.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        const up = new Promise(function (resolve, reject) {
+            const look = (d) => { output += d; if (output.includes("send data for an hour")) { resolve(); } };
+            demo.stdout.on("data", look);
+            demo.stderr.on("data", look);
+            demo.on("exit", (code) => reject(new Error(`the demo exited (${code}):\n${output}`)));
+        });
+        const exited = new Promise((resolve) => demo.on("exit", resolve));
+        let browser;
+        try {
+            await within(up, { timeout: 90000, what: "the demo to start" });
+            output.should.containEql(`fleet dashboard http://127.0.0.1:${port}/dashboard/fleet`);
+            browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+            const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+            await page.goto(`http://127.0.0.1:${port}/dashboard/fleet`);
+            // SIM-2 skips 3 SEQNs after its first 30 messages (3 s at 100 ms).
+            const rows = await until(async function () {
+                const shown = await page.evaluate(function (table) {
+                    const r = {};
+                    for (const tr of document.querySelectorAll(`#nrdb-ui-widget-${table} tbody tr`)) {
+                        const row = {};
+                        for (const td of tr.querySelectorAll("td[data-column-key]")) { row[td.dataset.columnKey] = td.innerText.trim(); }
+                        r[row.id] = row;
+                    }
+                    return r;
+                }, TABLE);
+                return shown["SIM-2"] && Number(shown["SIM-2"].lost) >= 3 && shown["SIM-3"] && shown["SIM-3"].rows === "3" ? shown : false;
+            }, { timeout: 30000, what: "SIM-2's first gap and SIM-3's three messages" });
+            Object.keys(rows).sort().should.eql(["12FA", "SIM-1", "SIM-2", "SIM-3"]);
+            Number(rows["SIM-1"].rows).should.be.above(0);
+            rows["SIM-3"].legacy.should.equal("yes");
+            rows["12FA"].legacy.should.equal("yes");
+        } finally {
+            if (browser) { await browser.close(); }
+            demo.kill("SIGTERM");
+            await within(exited, { timeout: 30000, what: "the demo to stop" });
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
