@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 "use strict";
 // Screenshots of the shipped flows as the Node-RED editor draws them:
-// docs/flow-sqlite.png, docs/flow-mysql.png, docs/flow-mqtt-sqlite.png and docs/flow-mqtt-mysql.png. A Node-RED of this checkout
-// runs both flows (linked package, node-red-node-sqlite and -mysql) and
+// docs/flow-sqlite.png, docs/flow-mysql.png, docs/flow-mqtt-sqlite.png, docs/flow-mqtt-mysql.png
+// and docs/flow-fleet-dashboard.png. A Node-RED of this checkout runs all
+// of them (linked package, node-red-node-sqlite and -mysql, Dashboard 2) and
 // Debian's Chromium, driven by playwright-core, opens each tab.
 // Run: node scripts/screenshot-flows.js   (needs /usr/bin/chromium:
 // scripts/lib/ensure-chromium.sh installs it)
@@ -21,7 +22,8 @@ const SHOTS = [
     { flows: "wsn-sqlite.json", png: "flow-sqlite.png" },
     { flows: "wsn-mysql.json", png: "flow-mysql.png" },
     { flows: "wsn-mqtt-sqlite.json", png: "flow-mqtt-sqlite.png" },
-    { flows: "wsn-mqtt-mysql.json", png: "flow-mqtt-mysql.png" }
+    { flows: "wsn-mqtt-mysql.json", png: "flow-mqtt-mysql.png" },
+    { flows: "wsn-fleet-dashboard.json", png: "flow-fleet-dashboard.png" }
 ];
 
 async function main() {
@@ -36,7 +38,7 @@ async function main() {
         fs.writeFileSync(flowsFile, JSON.stringify(both));
         const dir = path.join(tmp, "userdir");
         const db = path.join(tmp, "wsn.db");
-        await backend.prepareUserDir({ dir, db, install: "link", flowsFile, extraModules: ["node-red-node-mysql"] });
+        await backend.prepareUserDir({ dir, db, install: "link", flowsFile, extraModules: ["node-red-node-mysql", "@flowfuse/node-red-dashboard"] });
         server = await backend.startNodeRed({ dir, db });
         browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
         const page = await browser.newPage({ viewport: { width: 2700, height: 1100 }, deviceScaleFactor: 1 });

@@ -75,8 +75,8 @@ function build() {
     const sqlite = (name, sql) => ({ id: id("3"), type: "sqlite", mydb: database.id, sqlquery: "prepared", sql, name, wires: [] });
     const widget = (type, ui, props) => Object.assign({ id: id("u"), type, group: ui.id, order: 0, width: 0, height: 0, className: "", wires: [] }, props);
 
-    const g1 = group("Every second: one statement, the refusal counts, then the summary and the table");
-    g1.add({ id: id("8"), type: "comment", name: "fleet view: /dashboard/fleet", info: INFO, wires: [] }, 0, 0);
+    const g1 = group("Every second: one statement and the refusal counts into the summary; out of it the table, its line and the alerts");
+    g1.add({ id: id("8"), type: "comment", name: "/dashboard/fleet", info: INFO, wires: [] }, 0, 0);
     const tick = g1.add({ id: id("0"), type: "inject", name: "every second", props: [], repeat: "1", crontab: "", once: true, onceDelay: "0.5", topic: "", wires: [] }, 0, 2);
     const next = g1.add(func("Next statement", fn.nextStatement, 4, ["start: devices, totals, last 24 h", "new rows", "new rows and devices (each fifth second)", "refusal counts"]), 1, 2);
     const start = g1.add(sqlite("Devices, totals, 24 h", SQL.start), 2, 1);
@@ -87,60 +87,59 @@ function build() {
     const table = g1.add(widget("ui-table", devicesGroup, {
         name: "devices", label: "", order: 1, maxrows: 0, passthru: false, autocols: false, showSearch: false, deselect: false, selectionType: "click",
         columns: TABLE_COLUMNS, mobileBreakpoint: "sm", mobileBreakpointType: "defaults", action: "replace"
-    }), 4, 1);
-    const line = g1.add(widget("ui-text", devicesGroup, { name: "page line", label: "", order: 2, format: "{{msg.payload}}", layout: "row-left", style: false, font: "", fontSize: 14, color: "#555555", wrapText: true, value: "payload", valueType: "msg" }), 4, 2);
+    }), 4, 0);
+    const line = g1.add(widget("ui-text", devicesGroup, { name: "page line", label: "", order: 2, format: "{{msg.payload}}", layout: "row-left", style: false, font: "", fontSize: 14, color: "#555555", wrapText: true, value: "payload", valueType: "msg" }), 4, 1);
+    // Row 2 of this column stays free: the selected device's rows leave the
+    // summary's middle output there, straight to the chart.
+    const debug = g1.add({ id: id("9"), type: "debug", name: "alerts", active: true, tosidebar: true, console: false, tostatus: false, complete: "payload", targetType: "msg", statusVal: "", statusType: "auto", wires: [] }, 4, 3);
+    // Wire a link in node on a flow of your own (email, chat) to this one.
+    const out = g1.add({ id: id("5"), type: "link out", name: "wsn alerts", mode: "link", links: [], l: true, wires: [] }, 4, 4);
+    const notify = g1.add({
+        id: id("u"), type: "ui-notification", ui: base.id, name: "alert", position: "top right", colorDefault: false, color: "#b3261e", displayTime: "10",
+        showCountdown: true, outputs: 1, allowDismiss: true, dismissText: "Close", allowConfirm: false, confirmText: "Confirm", raw: false, className: "", wires: [[]]
+    }, 4, 5);
     wire(tick, [next]);
     wire(next, [start], [rows], [rowsAndDevices], [refusals]);
     [start, rows, rowsAndDevices, refusals].forEach((n) => wire(n, [summary]));
     g1.close();
 
-    const g2 = group("Table controls: pages of 20, find a device by id");
-    const button = (name, label, payload, order) => widget("ui-button", devicesGroup, {
-        name, label, order, tooltip: "", color: "", bgcolor: "", icon: "", iconPosition: "left", payload, payloadType: "num", topic: "page", topicType: "str",
-        buttonColor: "", textColor: "", iconColor: "", enableClick: true, enablePointerdown: false, pointerdownPayload: "", pointerdownPayloadType: "str",
-        enablePointerup: false, pointerupPayload: "", pointerupPayloadType: "str", emulateClick: false, width: "2", height: "1"
-    });
-    const previous = g2.add(button("previous page", "◀ previous", "-1", 3), 2, 0);
-    const nextPage = g2.add(button("next page", "next ▶", "1", 4), 2, 1);
-    const find = g2.add(widget("ui-text-input", devicesGroup, {
-        name: "find device", label: "Find device (part of its id)", order: 5, width: "4", height: "1", topic: "find", topicType: "str", mode: "text", tooltip: "",
-        delay: 300, passthru: false, sendOnDelay: true, sendOnBlur: true, sendOnEnter: true, clearable: true, sendOnClear: true, icon: "", iconPosition: "left", iconInnerPosition: "inside"
-    }), 2, 2);
-    [previous, nextPage, find].forEach((n) => wire(n, [summary]));
-    g2.close();
-
-    const g3 = group("The device a click on the table picks: its last 24 h, then each new row");
-    const pick = g3.add(func("Pick device", fn.pickDevice, 1, ["the device's history query"]), 5, 0);
-    const history = g3.add(sqlite("Device history", SQL.history), 6, 0);
-    const points = g3.add(func("Chart points", fn.chartPoints, 2, ["chart points", "latest dataJSON"]), 7, 0);
-    const chart = g3.add(widget("ui-chart", deviceGroup, {
+    const g2 = group("The device a click on the table picks: its last 24 h, then each new row", { beside: true });
+    const pick = g2.add(func("Pick device", fn.pickDevice, 1, ["the device's history query"]), 5, 1);
+    const history = g2.add(sqlite("Device history", SQL.history), 6, 1);
+    const points = g2.add(func("Chart points", fn.chartPoints, 2, ["chart points", "latest dataJSON"]), 7, 2);
+    const chart = g2.add(widget("ui-chart", deviceGroup, {
         name: "data.value", label: "data.value", order: 1, chartType: "line", category: "series", categoryType: "property",
         xAxisLabel: "", xAxisProperty: "t", xAxisPropertyType: "property", xAxisType: "time", xAxisFormat: "", xAxisFormatType: "auto", xmin: "", xmax: "",
         yAxisLabel: "", yAxisProperty: "v", yAxisPropertyType: "property", ymin: "", ymax: "", bins: 10, action: "append", stackSeries: false,
         pointShape: "circle", pointRadius: 3, showLegend: true, removeOlder: "24", removeOlderUnit: "3600", removeOlderPoints: "",
         colors: ["#2f6f8f", "#d62728", "#ff7f0e", "#2ca02c", "#a347e1", "#9467bd", "#ff9896", "#c5b0d5", "#0095ff"],
         textColor: ["#666666"], textColorDefault: true, gridColor: ["#e5e5e5"], gridColorDefault: true, width: "12", height: "6", interpolation: "linear"
-    }), 8, 0);
+    }), 8, 2);
     // Vue's {{ }} escapes: a device's dataJSON is shown as text, never as markup.
-    const latest = g3.add(widget("ui-template", deviceGroup, {
+    const latest = g2.add(widget("ui-template", deviceGroup, {
         name: "latest dataJSON", order: 2, width: "12", height: "3", page: "", ui: "", head: "", templateScope: "local", storeOutMessages: true, passthru: false, resendOnRefresh: true,
         format: "<template>\n  <div class=\"wsn-latest\">\n    <template v-if=\"msg && msg.payload\">\n      <div>Latest dataJSON of <b class=\"wsn-latest-id\">{{ msg.payload.id }}</b><span v-if=\"msg.payload.seqn !== null\"> (SEQN {{ msg.payload.seqn }}, {{ msg.payload.at }})</span></div>\n      <pre class=\"wsn-latest-json\" style=\"white-space: pre-wrap; margin: 4px 0 0\">{{ msg.payload.json }}</pre>\n    </template>\n    <div v-else>Click a device in the table to see its data.</div>\n  </div>\n</template>\n"
-    }), 8, 1);
+    }), 8, 3);
     wire(table, [pick]);
     wire(pick, [history]);
     wire(history, [points]);
     wire(points, [chart], [latest]);
-    g3.close();
+    g2.close();
 
-    const g4 = group("Alerts: a device silent too long, a gap of lost messages, refusals piling up");
-    const notify = g4.add({
-        id: id("u"), type: "ui-notification", ui: base.id, name: "alert", position: "top right", colorDefault: false, color: "#b3261e", displayTime: "10",
-        showCountdown: true, outputs: 1, allowDismiss: true, dismissText: "Close", allowConfirm: false, confirmText: "Confirm", raw: false, className: "", wires: []
-    }, 4, 0);
-    const debug = g4.add({ id: id("9"), type: "debug", name: "alerts", active: true, tosidebar: true, console: false, tostatus: false, complete: "payload", targetType: "msg", statusVal: "", statusType: "auto", wires: [] }, 4, 1);
-    // Wire a link in node on a flow of your own (email, chat) to this one.
-    const out = g4.add({ id: id("5"), type: "link out", name: "wsn alerts (link to email or chat)", mode: "link", links: [], wires: [] }, 4, 2);
-    g4.close();
+    const g3 = group("Table controls: pages of 20, find a device by id");
+    const button = (name, label, payload, order) => widget("ui-button", devicesGroup, {
+        name, label, order, tooltip: "", color: "", bgcolor: "", icon: "", iconPosition: "left", payload, payloadType: "num", topic: "page", topicType: "str",
+        buttonColor: "", textColor: "", iconColor: "", enableClick: true, enablePointerdown: false, pointerdownPayload: "", pointerdownPayloadType: "str",
+        enablePointerup: false, pointerupPayload: "", pointerupPayloadType: "str", emulateClick: false, width: "2", height: "1"
+    });
+    const previous = g3.add(button("previous page", "◀ previous", "-1", 3), 2, 0);
+    const nextPage = g3.add(button("next page", "next ▶", "1", 4), 2, 1);
+    const find = g3.add(widget("ui-text-input", devicesGroup, {
+        name: "find device", label: "Find device (part of its id)", order: 5, width: "4", height: "1", topic: "find", topicType: "str", mode: "text", tooltip: "",
+        delay: 300, passthru: false, sendOnDelay: true, sendOnBlur: true, sendOnEnter: true, clearable: true, sendOnClear: true, icon: "", iconPosition: "left", iconInnerPosition: "inside"
+    }), 2, 2);
+    [previous, nextPage, find].forEach((n) => wire(n, [summary]));
+    g3.close();
 
     wire(summary, [table], [line], [points], [debug, out], [notify]);
     return nodes;

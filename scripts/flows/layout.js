@@ -26,11 +26,17 @@ function layout(nodes, tab, idPrefix) {
         const prefix = idPrefix + kind;
         return `${prefix}${counter.toString(16).padStart(16 - prefix.length, "0")}`;
     }
-    // Each group starts below the one before.
+    // Each group starts below the ones before, or beside the last one.
     let nextTop = 20;
-    /** A group of nodes placed on a grid of columns and rows (0 the group's first line). */
-    function group(name) {
-        const top = nextTop + 50;
+    let lastTop = 20;
+    /**
+     * A group of nodes placed on a grid of columns and rows (0 the group's
+     * first line); `beside: true` starts it level with the group before
+     * (its nodes in columns of their own).
+     */
+    function group(name, options) {
+        const top = (options && options.beside ? lastTop : nextTop) + 50;
+        lastTop = top - 50;
         const members = [];
         const g = { id: id("g"), type: "group", z: tab, name, style: { label: true }, nodes: [] };
         nodes.push(g);
@@ -51,7 +57,7 @@ function layout(nodes, tab, idPrefix) {
                 const upper = Math.min(...members.map((n) => n.y)) - 15 - 35;
                 const lower = Math.max(...members.map((n) => n.y)) + 15 + 20;
                 Object.assign(g, { x: left, y: upper, w: right - left, h: lower - upper });
-                nextTop = lower + 30;
+                nextTop = Math.max(nextTop, lower + 30);
             }
         };
     }
