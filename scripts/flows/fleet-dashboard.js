@@ -34,9 +34,9 @@ const SQL = {
 };
 
 const TABLE_COLUMNS = [
-    ["Device", "id", "start"], ["Formats", "formats", "start"], ["Legacy", "legacy", "center"], ["SEQN", "seqn", "end"],
-    ["Last seen", "lastSeen", "start"], ["State", "state", "start"], ["Rows", "rows", "end"], ["Lost", "lost", "end"],
-    ["Lost 24 h", "lost24", "end"], ["Refused (1 h)", "refused", "start"]
+    ["Device", "id", "start"], ["Formats", "formats", "start"], ["SEQN", "seqn", "end"], ["Last seen (UTC)", "lastSeen", "start"],
+    ["State", "state", "start"], ["Rows", "rows", "end"], ["Lost", "lost", "end"], ["Lost, 24 h", "lost24", "end"],
+    ["Refused, last hour", "refused", "start"]
 ].map(([title, key, align]) => ({ title, key, keyType: "key", type: "text", width: "", align }));
 
 const INFO = [
@@ -117,7 +117,7 @@ function build() {
     }), 8, 2);
     // Vue's {{ }} escapes: a device's dataJSON is shown as text, never as markup.
     const latest = g2.add(widget("ui-template", deviceGroup, {
-        name: "latest dataJSON", order: 2, width: "12", height: "3", page: "", ui: "", head: "", templateScope: "local", storeOutMessages: true, passthru: false, resendOnRefresh: true,
+        name: "latest dataJSON", order: 2, width: "12", height: "2", page: "", ui: "", head: "", templateScope: "local", storeOutMessages: true, passthru: false, resendOnRefresh: true,
         format: "<template>\n  <div class=\"wsn-latest\">\n    <template v-if=\"msg && msg.payload\">\n      <div>Latest dataJSON of <b class=\"wsn-latest-id\">{{ msg.payload.id }}</b><span v-if=\"msg.payload.seqn !== null\"> (SEQN {{ msg.payload.seqn }}, {{ msg.payload.at }})</span></div>\n      <pre class=\"wsn-latest-json\" style=\"white-space: pre-wrap; margin: 4px 0 0\">{{ msg.payload.json }}</pre>\n    </template>\n    <div v-else>Click a device in the table to see its data.</div>\n  </div>\n</template>\n"
     }), 8, 3);
     wire(table, [pick]);

@@ -175,7 +175,6 @@ function fleetSummary() {
     const rows = matching.slice(first, first + PAGE_SIZE).map(function (id) {
         const d = fleet.devices[id];
         const formats = String(d.formats || "").split(",").filter(Boolean);
-        const legacy = formats.filter((f) => f !== "auth");
         let lost24 = 0;
         for (const [hour, n] of Object.entries(d.hours)) {
             if (hour > dayAgo) { lost24 += n; } else { delete d.hours[hour]; }
@@ -184,10 +183,10 @@ function fleetSummary() {
         const alerted = fleet.alerted[id] || {};
         return {
             id,
+            // The legacy formats are unauthenticated: flagged, so that an operator sees which devices still use them.
             formats: formats.length === 0 ? "none (locked)" : formats.map((f) => (f === "auth" ? f : `${f} (legacy)`)).join(", "),
-            legacy: legacy.length > 0 ? "yes" : "",
             seqn: d.seqn,
-            lastSeen: d.lastSeen ? d.lastSeen.replace("T", " ").replace(/\.\d+Z$/, " UTC") : "never",
+            lastSeen: d.lastSeen ? d.lastSeen.replace("T", " ").replace(/\.\d+Z$/, "") : "never",
             state: alerted.silent ? "silent" : alerted.refusals ? "refusals" : d.lastSeen ? "ok" : "no data",
             rows: d.stored,
             lost: d.lost,
