@@ -82,10 +82,13 @@ async function mysqlDemo() {
     const db = await mariadb.start({ dir: path.join(dir, "mariadb") });
     try {
         const database = await db.createDatabase({ database: "wsn", devices: [DEMO_DEVICE] });
-        await backend.prepareUserDir({ dir, install: "link", flowsFile: path.join(backend.ROOT, "flows", "wsn-mysql.json"), extraModules: ["node-red-node-mysql"], freshFlows: false });
+        await backend.prepareUserDir({
+            dir, install: "link", flowsFile: path.join(backend.ROOT, "flows", "wsn-mysql.json"), freshFlows: false,
+            extraFlows: [path.join(backend.ROOT, "flows", "wsn-fleet-dashboard-mysql.json")], extraModules: ["node-red-node-mysql", "@flowfuse/node-red-dashboard"]
+        });
         console.log(`demo: MariaDB on 127.0.0.1:${db.port} (database wsn, device ${DEMO_DEVICE.id}; as root: mariadb --socket=${db.socket} wsn), user directory ${dir}`);
         const server = await backend.startNodeRed({ dir, port, inherit: true, logLevel: "info", env: Object.assign({ WSN_KEK: KEK }, database.env) });
-        console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  try: curl http://127.0.0.1:${server.port}/wsn/12FA`);
+        console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  fleet dashboard http://127.0.0.1:${server.port}/dashboard/fleet-mysql  try: curl http://127.0.0.1:${server.port}/wsn/12FA`);
         serveUntilStopped(server, db);
     } catch (err) {
         await db.stop();

@@ -490,7 +490,7 @@ function main() {
     const stale = [];
     let written = 0;
     const files = DIALECTS.concat(MQTT_DIALECTS).map((dialect) => ({ file: dialect.file, nodes: build(dialect) }))
-        .concat([{ file: fleetDashboard.FILE, nodes: fleetDashboard.build() }]);
+        .concat(fleetDashboard.DIALECTS.map((d) => ({ file: d.file, nodes: fleetDashboard.build(d) })));
     for (const { file: name, nodes } of files) {
         const text = JSON.stringify(nodes, null, 2) + "\n";
         const targets = [path.join(root, "flows", name), path.join(root, "examples", name)];

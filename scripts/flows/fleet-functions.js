@@ -8,6 +8,7 @@
 //   devices   id -> { formats, seqn, stored, lost, hours: { "YYYY-MM-DDTHH": lost }, lastSeen, lastData }
 //   ids       the device ids, sorted (the table's order)
 //   after     the last Data row read (dataID)
+//   seen      (MySQL) the rows among the last ones read again that were counted already
 //   started   whether the start-up statement has run
 //   tick      ticks since start
 //   page, find, selected   what the page shows
@@ -25,22 +26,23 @@
  * the database).
  */
 function nextStatement() {
-    const fleet = flow.get("fleet") || { devices: {}, ids: [], after: 0, started: false, tick: 0, page: 0, find: "", selected: null, refusals: null, alerted: {} };
+    const fleet = flow.get("fleet") || { devices: {}, ids: [], after: 0, seen: {}, started: false, tick: 0, page: 0, find: "", selected: null, refusals: null, alerted: {} };
     flow.set("fleet", fleet);
     fleet.tick += 1;
-    const selected = fleet.selected === null ? null : String(fleet.selected);
-    const out = [null, null, null, { topic: "refusals" }];
+    // The tab's environment says which database: its parameter names (SQLite's
+    // start with $), and how many of the last rows to read again (MySQL).
+    const mysql = env.get("WSN_FLEET_DB") === "mysql";
+    const reread = Number(env.get("WSN_FLEET_REREAD")) || 0;
+    const params = (values) => Object.fromEntries(Object.entries(values).map(([k, v]) => [(mysql ? "" : "$") + k, v]));
+    const out = [null, null, null, { fleet: "refusals" }];
+    msg.fleet = "rows";
     if (!fleet.started) {
-        msg.params = { $since: new Date(Date.now() - 24 * 3600 * 1000).toISOString() };
+        msg.params = {};
         out[0] = msg;
-    } else if (fleet.tick % 5 === 0) {
-        msg.params = { $after: fleet.after, $selected: selected };
-        out[2] = msg;
-    } else {
-        msg.params = { $after: fleet.after, $selected: selected };
-        out[1] = msg;
+        return out;
     }
-    msg.topic = "rows";
+    msg.params = params({ after: Math.max(0, fleet.after - reread), selected: fleet.selected === null ? null : String(fleet.selected) });
+    out[fleet.tick % 5 === 0 ? 2 : 1] = msg;
     return out;
 }
 
@@ -66,6 +68,7 @@ function fleetSummary() {
     const lostBurst = number("WSN_LOST_BURST", 5);
     const refusalBurst = number("WSN_REFUSAL_BURST", 10);
     const hourOf = (iso) => String(iso).slice(0, 13);
+    const reread = Number(env.get("WSN_FLEET_REREAD")) || 0;
     const device = (id) => {
         if (!fleet.devices[id]) { fleet.devices[id] = { formats: "", seqn: 0, stored: 0, lost: 0, hours: {}, lastSeen: null, lastData: 0 }; }
         return fleet.devices[id];
@@ -73,10 +76,10 @@ function fleetSummary() {
     const alerts = [];
     const newRows = [];
 
-    if (msg.topic === "rows") {
-        // The statements answer rows of four kinds: a device (the whole list
+    if (msg.fleet === "rows") {
+        // The statements answer rows of five kinds: a device (the whole list
         // comes at once), its totals and its losses of one hour (at start),
-        // and a stored row.
+        // a row counted at start (read again on MySQL), and a stored row.
         const listed = msg.payload.some((row) => row.kind === "device") ? {} : null;
         for (const row of msg.payload) {
             const d = device(row.deviceID);
@@ -92,7 +95,10 @@ function fleetSummary() {
                 fleet.after = Math.max(fleet.after, row.dataID);
             } else if (row.kind === "hour") {
                 d.hours[row.dataDate] = row.lost;
-            } else {
+            } else if (row.kind === "seen") {
+                fleet.seen[row.dataID] = true;
+            } else if (!fleet.seen[row.dataID]) {
+                if (reread) { fleet.seen[row.dataID] = true; }
                 d.stored += 1;
                 d.lost += row.lost;
                 d.hours[hourOf(row.dataDate)] = (d.hours[hourOf(row.dataDate)] || 0) + row.lost;
@@ -112,8 +118,11 @@ function fleetSummary() {
             }
         }
         if (listed || fleet.ids.length !== Object.keys(fleet.devices).length) { fleet.ids = Object.keys(fleet.devices).sort(); }
+        for (const dataID of Object.keys(fleet.seen)) {
+            if (Number(dataID) <= fleet.after - reread) { delete fleet.seen[dataID]; }
+        }
         fleet.started = true;
-    } else if (msg.topic === "refusals") {
+    } else if (msg.fleet === "refusals") {
         fleet.refusals = msg.payload;
         const counted = Object.assign({}, msg.payload.devices);
         for (const id of Object.keys(fleet.alerted)) { if (!counted[id]) { counted[id] = { minute: 0 }; } }
@@ -149,7 +158,7 @@ function fleetSummary() {
     if (!fleet.started) { return [null, null, null].concat(raised()); }
 
     // Silence: once per device and silence; cleared when it is heard again.
-    if (msg.topic === "refusals" || msg.topic === "rows") {
+    if (msg.fleet === "refusals" || msg.fleet === "rows") {
         for (const id of fleet.ids) {
             const d = fleet.devices[id];
             if (!d || !d.lastSeen) { continue; }
@@ -216,7 +225,7 @@ function pickDevice() {
     if (typeof id !== "string") { return null; }
     const fleet = flow.get("fleet");
     if (fleet) { fleet.selected = id; }
-    return { topic: "history", device: id, params: { $id: id, $since: new Date(Date.now() - 24 * 3600 * 1000).toISOString() } };
+    return { fleet: "history", device: id, params: env.get("WSN_FLEET_DB") === "mysql" ? { id } : { $id: id } };
 }
 
 /**
@@ -226,11 +235,12 @@ function pickDevice() {
  */
 function chartPoints() {
     const fleet = flow.get("fleet");
-    const id = msg.topic === "history" ? msg.device : fleet && fleet.selected;
-    if (msg.topic === "history" && fleet && fleet.selected !== id) { return null; }
+    const history = msg.fleet === "history";
+    const id = history ? msg.device : fleet && fleet.selected;
+    if (history && fleet && fleet.selected !== id) { return null; }
     const rows = msg.payload || [];
     const points = [];
-    let previous = msg.topic === "history" ? null : flow.get("fleetLastPoint");
+    let previous = history ? null : flow.get("fleetLastPoint");
     for (const row of rows) {
         const t = Date.parse(row.dataDate);
         if (row.lost > 0 && previous !== null) {
@@ -244,10 +254,10 @@ function chartPoints() {
     let latest = null;
     if (last && typeof last.dataJSON === "string") {
         latest = { payload: { id, seqn: last.seqn, at: last.dataDate, json: last.dataJSON } };
-    } else if (msg.topic === "history") {
+    } else if (history) {
         latest = { payload: { id, seqn: null, at: null, json: "(nothing stored in the last 24 h)" } };
     }
-    const chart = msg.topic === "history" ? { payload: points, action: "replace" } : points.length ? { payload: points } : null;
+    const chart = history ? { payload: points, action: "replace" } : points.length ? { payload: points } : null;
     return [chart, latest];
 }
 

@@ -32,6 +32,19 @@ function writeCredentials(flowFile, credFile) {
     }
 }
 
+/** Adds the inline credentials of the nodes `nodes` to the unencrypted credentials file (extra flows). */
+function addCredentials(nodes, credFile) {
+    const added = Object.fromEntries(nodes.filter((n) => n.credentials).map((n) => [n.id, n.credentials]));
+    if (Object.keys(added).length === 0) { return; }
+    const credentials = fs.existsSync(credFile) ? JSON.parse(fs.readFileSync(credFile, "utf8")) : {};
+    // Node-RED encrypted it when it last saved: only the editor can add to it now.
+    if (credentials.$) {
+        console.warn(`${credFile} is encrypted: give ${Object.keys(added).join(", ")} their credentials in the editor`);
+        return;
+    }
+    fs.writeFileSync(credFile, JSON.stringify(Object.assign(credentials, added), null, 2) + "\n");
+}
+
 /**
  * A Node-RED user directory with settings, the flows, the database and the
  * nodes. `install: "link"` links this checkout (the demo: edits show on
@@ -60,6 +73,7 @@ async function prepareUserDir(options) {
         const added = JSON.parse(fs.readFileSync(extra, "utf8"));
         if (!added.some((n) => have.has(n.id))) {
             fs.writeFileSync(flowFile, JSON.stringify(flows.concat(added), null, 2) + "\n");
+            addCredentials(added, path.join(dir, "flows_cred.json"));
         }
     }
     if (!fs.existsSync(path.join(dir, "package.json"))) {

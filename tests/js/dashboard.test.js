@@ -426,3 +426,104 @@ describe("npm start: the fleet dashboard with the demo and its simulated devices
         }
     });
 });
+
+describe("fleet dashboard on MariaDB (examples/wsn-fleet-dashboard-mysql.json), two Node-RED instances writing", function () {
+    this.timeout(120000);
+    const mariadb = require("../../scripts/lib/mariadb.js");
+    const MYSQL_DASHBOARD = JSON.parse(fs.readFileSync(path.join(backend.ROOT, "examples", "wsn-fleet-dashboard-mysql.json"), "utf8"));
+    const M_TABLE = MYSQL_DASHBOARD.find((n) => n.type === "ui-table").id;
+    const M_CHART = MYSQL_DASHBOARD.find((n) => n.type === "ui-chart").id;
+    // Twenty devices, thirty messages each, sent eight at a time through both instances.
+    const FLEET = Array.from({ length: 20 }, (_, i) => ({ id: `M${String(i).padStart(2, "0")}`, key: require("crypto").randomBytes(16).toString("hex"), seqn: 0, formats: "auth" }));
+    const MESSAGES = 30;
+    let tmp;
+    let db;
+    let database;
+    const servers = [];
+    let browser;
+    let page;
+
+    before(async function () {
+        // A cold machine installs mariadb-server first.
+        this.timeout(900000);
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-dashboard-mysql-"));
+        db = await mariadb.start({ dir: path.join(tmp, "mariadb") });
+        database = await db.createDatabase({ database: "wsn", devices: FLEET });
+        for (const name of ["a", "b"]) {
+            const dir = path.join(tmp, name);
+            // Instance a serves the dashboard too; b only the device endpoints.
+            await backend.prepareUserDir({
+                dir, install: "link", flowsFile: path.join(backend.ROOT, "flows", "wsn-mysql.json"),
+                extraFlows: name === "a" ? [path.join(backend.ROOT, "examples", "wsn-fleet-dashboard-mysql.json")] : [],
+                extraModules: ["node-red-node-mysql", "@flowfuse/node-red-dashboard"]
+            });
+            servers.push(await backend.startNodeRed({ dir, env: database.env }));
+        }
+        // The mysql node connects on its own time: until then the flows answer 500.
+        for (const server of servers) {
+            await until(async () => (await request(server.port, "GET", "/wsn/__probe__")).status === 404, { timeout: 15000, what: "the flows to reach MariaDB" });
+        }
+        browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+        page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+        await page.addInitScript(function () { window.Cypress = true; });
+        await page.goto(`http://127.0.0.1:${servers[0].port}/dashboard/fleet-mysql`);
+        try {
+            await page.waitForSelector(`#nrdb-ui-widget-${M_TABLE} tbody tr td[data-column-key='seqn']`);
+        } catch (err) {
+            throw new Error(`${err.message}\nNode-RED log:\n${servers[0].log().slice(-3000)}`);
+        }
+    });
+
+    after(async function () {
+        this.timeout(60000);
+        if (browser) { await browser.close(); }
+        for (const server of servers) { await server.stop(); }
+        if (db) { await db.stop(); }
+        if (tmp) { fs.rmSync(tmp, { recursive: true, force: true }); }
+    });
+
+    it("counts every row once while two instances store concurrently, and charts a device's points with its gap", async function () {
+        const jobs = [];
+        // Each device skips SEQN 10 (one message lost). Devices interleave, so a device's
+        // messages are mostly in order; one overtaken is refused as stale (409), and counts as lost.
+        for (let seqn = 1; seqn <= MESSAGES + 1; seqn++) {
+            if (seqn !== 10) { for (const dev of FLEET) { jobs.push([dev, seqn]); } }
+        }
+        let next = 0;
+        await Promise.all(Array.from({ length: 8 }, async function (_, worker) {
+            while (next < jobs.length) {
+                const [dev, seqn] = jobs[next++];
+                (await sendAuth(servers[(worker + seqn) % 2].port, dev, seqn, { value: seqn })).should.be.oneOf([200, 409]);
+            }
+        }));
+        const stored = await db.query("SELECT deviceID, COUNT(*) AS n, CAST(SUM(dataLost) AS SIGNED) AS lost, MAX(dataSEQN) AS seqn FROM wsn.Data GROUP BY deviceID ORDER BY deviceID");
+        stored.length.should.equal(FLEET.length);
+        const expected = Object.fromEntries(stored.map((r) => [r.deviceID, { rows: String(r.n), lost: String(r.lost), seqn: String(r.seqn) }]));
+        const rows = await until(async function () {
+            const shown = await page.evaluate(function (table) {
+                const r = {};
+                for (const tr of document.querySelectorAll(`#nrdb-ui-widget-${table} tbody tr`)) {
+                    const row = {};
+                    for (const td of tr.querySelectorAll("td[data-column-key]")) { row[td.dataset.columnKey] = td.innerText.trim(); }
+                    r[row.id] = row;
+                }
+                return r;
+            }, M_TABLE);
+            return Object.keys(shown).length === FLEET.length && Object.entries(expected).every(([id, e]) => shown[id] && shown[id].rows === e.rows && shown[id].seqn === e.seqn) ? shown : false;
+        }, { timeout: 15000, what: "the table to match the database's counts" });
+        for (const [id, e] of Object.entries(expected)) {
+            rows[id].should.containEql(Object.assign({ lost24: e.lost }, e), id);
+        }
+        await page.locator(`#nrdb-ui-widget-${M_TABLE} tbody tr`, { hasText: "M07" }).first().click();
+        // Its stored rows, a gap before each that reports lost messages (SEQN 10 at least).
+        const history = await db.query("SELECT dataValue, dataLost FROM wsn.Data WHERE deviceID = 'M07' ORDER BY dataID");
+        const expectedValues = [].concat(...history.map((r, i) => (r.dataLost > 0 && i > 0 ? [null, r.dataValue] : [r.dataValue])));
+        expectedValues.should.containEql(null);
+        const points = await until(() => page.evaluate(function ([chart, length]) {
+            const c = window.uiCharts && window.uiCharts[chart];
+            const series = c && c.chart.getOption().series;
+            return series && series[0] && series[0].data.length === length ? series[0].data : false;
+        }, [M_CHART, expectedValues.length]), { what: `M07's ${expectedValues.length} points and gaps` });
+        points.map((p) => p[1]).should.eql(expectedValues);
+    });
+});
