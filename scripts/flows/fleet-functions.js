@@ -10,6 +10,7 @@
 //   after     the last Data row read (dataID)
 //   seen      (MySQL) the rows among the last ones read again that were counted already
 //   started   whether the start-up statement has run
+//   pending   when the statement in flight was sent (0: none)
 //   tick      ticks since start
 //   page, find, selected   what the page shows
 //   refusals  the wsn refusals node's last snapshot
@@ -36,6 +37,11 @@ function nextStatement() {
     const params = (values) => Object.fromEntries(Object.entries(values).map(([k, v]) => [(mysql ? "" : "$") + k, v]));
     const out = [null, null, null, { fleet: "refusals" }];
     msg.fleet = "rows";
+    // One statement in flight at most: a slow answer is waited for (a second
+    // statement would read the same rows again); one that never comes (a
+    // database error) is given up after 10 s.
+    if (fleet.pending && Date.now() - fleet.pending < 10000) { return [null, null, null, out[3]]; }
+    fleet.pending = Date.now();
     if (!fleet.started) {
         msg.params = {};
         out[0] = msg;
@@ -69,6 +75,17 @@ function fleetSummary() {
     const refusalBurst = number("WSN_REFUSAL_BURST", 10);
     const hourOf = (iso) => String(iso).slice(0, 13);
     const reread = Number(env.get("WSN_FLEET_REREAD")) || 0;
+    const dayAgo = hourOf(new Date(now - DAY_MS).toISOString());
+    /** A device's messages lost in the last 24 h; its older hours are dropped (memory stays a day per device). */
+    const lostLastDay = (d) => {
+        let lost = 0;
+        for (const [hour, n] of Object.entries(d.hours)) {
+            if (hour > dayAgo) { lost += n; } else { delete d.hours[hour]; }
+        }
+        return lost;
+    };
+    // The page line is rendered as (sanitised) HTML, and holds what a browser typed into "find".
+    const text = (value) => String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const device = (id) => {
         if (!fleet.devices[id]) { fleet.devices[id] = { formats: "", seqn: 0, stored: 0, lost: 0, hours: {}, lastSeen: null, lastData: 0 }; }
         return fleet.devices[id];
@@ -77,6 +94,7 @@ function fleetSummary() {
     const newRows = [];
 
     if (msg.fleet === "rows") {
+        fleet.pending = 0;
         // The statements answer rows of five kinds: a device (the whole list
         // comes at once), its totals and its losses of one hour (at start),
         // a row counted at start (read again on MySQL), and a stored row.
@@ -102,6 +120,7 @@ function fleetSummary() {
                 d.stored += 1;
                 d.lost += row.lost;
                 d.hours[hourOf(row.dataDate)] = (d.hours[hourOf(row.dataDate)] || 0) + row.lost;
+                lostLastDay(d);
                 d.lastSeen = row.dataDate;
                 d.lastData = row.dataID;
                 d.seqn = Math.max(d.seqn, row.seqn);
@@ -179,15 +198,10 @@ function fleetSummary() {
     const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
     fleet.page = Math.min(fleet.page, pages - 1);
     const first = fleet.page * PAGE_SIZE;
-    const dayAgo = hourOf(new Date(now - DAY_MS).toISOString());
     const refusals = (fleet.refusals && fleet.refusals.devices) || {};
     const rows = matching.slice(first, first + PAGE_SIZE).map(function (id) {
         const d = fleet.devices[id];
         const formats = String(d.formats || "").split(",").filter(Boolean);
-        let lost24 = 0;
-        for (const [hour, n] of Object.entries(d.hours)) {
-            if (hour > dayAgo) { lost24 += n; } else { delete d.hours[hour]; }
-        }
         const refused = refusals[id] ? Object.entries(refusals[id].hour).map(([code, n]) => `${code} ${n}`).join(", ") : "";
         const alerted = fleet.alerted[id] || {};
         return {
@@ -199,7 +213,7 @@ function fleetSummary() {
             state: alerted.silent ? "silent" : alerted.refusals ? "refusals" : d.lastSeen ? "ok" : "no data",
             rows: d.stored,
             lost: d.lost,
-            lost24,
+            lost24: lostLastDay(d),
             refused
         };
     });
@@ -208,7 +222,7 @@ function fleetSummary() {
     fleet.shownRows = shown;
     const unknown = fleet.refusals ? Object.values(fleet.refusals.unknown.hour).reduce((a, b) => a + b, 0) : 0;
     const line = `Devices ${matching.length === 0 ? 0 : first + 1}–${Math.min(first + PAGE_SIZE, matching.length)} of ${matching.length}` +
-        (fleet.find ? ` matching "${fleet.find}"` : "") + ` · page ${fleet.page + 1} of ${pages}` +
+        (fleet.find ? ` matching "${text(fleet.find)}"` : "") + ` · page ${fleet.page + 1} of ${pages}` +
         ` · refused for unknown ids in the last hour: ${unknown}` +
         (fleet.refusals ? ` · refusals counted since ${fleet.refusals.since.replace("T", " ").replace(/\.\d+Z$/, " UTC")}` : "");
     const label = line === fleet.shownLine ? null : { payload: line };

@@ -57,6 +57,27 @@ function alertCollectorFlow(url, linkOutId) {
     ];
 }
 
+/** A dashboard table's rows as the browser shows them, by device id (cells by column key). */
+function tableRows(page, table) {
+    return page.evaluate(function (id) {
+        const rows = {};
+        for (const tr of document.querySelectorAll(`#nrdb-ui-widget-${id} tbody tr`)) {
+            const row = {};
+            for (const td of tr.querySelectorAll("td[data-column-key]")) { row[td.dataset.columnKey] = td.innerText.trim(); }
+            if (row.id) { rows[row.id] = row; }
+        }
+        return rows;
+    }, table);
+}
+
+/** Waits until `check(rows)` holds for the table the browser shows; returns the rows. */
+function rowsWhen(page, table, check, what, timeout) {
+    return until(async function () {
+        const rows = await tableRows(page, table);
+        return check(rows) ? rows : false;
+    }, { timeout: timeout || 10000, what });
+}
+
 describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite flows", function () {
     this.timeout(60000);
     let tmp;
@@ -133,30 +154,10 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
         if (tmp) { fs.rmSync(tmp, { recursive: true, force: true }); }
     });
 
-    /** The table's rows as the browser shows them, by device id. */
-    async function tableRows() {
-        return page.evaluate(function (table) {
-            const rows = {};
-            for (const tr of document.querySelectorAll(`#nrdb-ui-widget-${table} tbody tr`)) {
-                const row = {};
-                for (const td of tr.querySelectorAll("td[data-column-key]")) { row[td.dataset.columnKey] = td.innerText.trim(); }
-                if (row.id) { rows[row.id] = row; }
-            }
-            return rows;
-        }, TABLE);
-    }
-
-    /** Waits until `check(rows)` holds for the table the browser shows; returns the rows. */
-    async function rowsWhen(check, what) {
-        return until(async function () {
-            const rows = await tableRows();
-            return check(rows) ? rows : false;
-        }, { timeout: 10000, what });
-    }
+    const shownRows = (check, what, timeout) => rowsWhen(page, TABLE, check, what, timeout);
 
     it("lists the devices with their SEQN, rows, losses and refusals after a known sequence", async function () {
-        if (process.env.WSN_DEBUG_DASHBOARD) { console.log((await request(server.port, "GET", "/admin/context/flow/" + DASHBOARD[0].id)).text); }
-        const rows = await rowsWhen((r) => r.A1 && r.A1.seqn === "7" && r.B2 && r.B2.refused !== "" && r.A1.refused !== "", "A1 at SEQN 7 and both devices' refusals");
+        const rows = await shownRows((r) => r.A1 && r.A1.seqn === "7" && r.B2 && r.B2.refused !== "" && r.A1.refused !== "", "A1 at SEQN 7 and both devices' refusals");
         rows.A1.should.containEql({ formats: "auth", seqn: "7", rows: "4", lost: "3", lost24: "3", refused: "stale 2", state: "ok" });
         rows.B2.should.containEql({ formats: "passphrase (legacy), raw (legacy), auth", seqn: "1", rows: "1", lost: "0", refused: "cannot_decrypt 3" });
         rows.C3.should.containEql({ seqn: "0", rows: "0", lastSeen: "never", state: "no data", refused: "" });
@@ -168,7 +169,7 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
     });
 
     it("charts a picked device's data.value over 24 h with the lost messages as a gap, and shows its latest dataJSON", async function () {
-        await rowsWhen((r) => r.A1 && r.A1.seqn === "7", "A1 at SEQN 7");
+        await shownRows((r) => r.A1 && r.A1.seqn === "7", "A1 at SEQN 7");
         await page.locator(`#nrdb-ui-widget-${TABLE} tbody tr`, { hasText: "A1" }).first().click();
         const data = await until(() => page.evaluate(function (chart) {
             const c = window.uiCharts && window.uiCharts[chart];
@@ -184,7 +185,7 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
     });
 
     it("shows a device's dataJSON as text, never as markup", async function () {
-        await rowsWhen((r) => r.B2 && r.B2.seqn === "1", "B2 at SEQN 1");
+        await shownRows((r) => r.B2 && r.B2.seqn === "1", "B2 at SEQN 1");
         await page.locator(`#nrdb-ui-widget-${TABLE} tbody tr`, { hasText: "B2" }).first().click();
         const latest = page.locator(`#nrdb-ui-widget-${LATEST}`);
         await until(async () => (await latest.innerText()).includes("<b>°C</b>"), { what: "B2's dataJSON with its tags as text" });
@@ -194,7 +195,7 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
     it("updates the table and the chart within seconds of a stored message (latency measured in the browser)", async function () {
         const port = server.port;
         (await sendAuth(port, DEVICES.L4, 1, { value: 1 })).should.equal(200);
-        await rowsWhen((r) => r.L4 && r.L4.seqn === "1", "L4 at SEQN 1");
+        await shownRows((r) => r.L4 && r.L4.seqn === "1", "L4 at SEQN 1");
         await page.locator(`#nrdb-ui-widget-${TABLE} tbody tr`, { hasText: "L4" }).first().click();
         await until(() => page.evaluate((chart) => window.uiCharts[chart].chart.getOption().series[0].data.length === 1, CHART), { what: "L4's first point" });
         const latencies = [];
@@ -223,7 +224,7 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
         await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-alert.png"), fullPage: true });
         const alert = await until(() => alerts.find((a) => a.kind === "silent" && a.device === "C3"), { what: "C3's silence alert on the output" });
         alert.should.have.property("since").match(/^\d{4}-/);
-        const rows = await rowsWhen((r) => r.C3 && r.C3.state === "silent", "C3 shown silent");
+        const rows = await shownRows((r) => r.C3 && r.C3.state === "silent", "C3 shown silent");
         rows.C3.seqn.should.equal("1");
     });
 
@@ -272,17 +273,22 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
         const clicked = Date.now();
         await page.getByRole("button", { name: "next ▶" }).click();
         // Sorted by id: A1, B2, C3 and D00000 to D00016 fill the first page.
-        await rowsWhen((r) => Boolean(r.D00017) && !r.D00016 && !r.A1, "the second page (D00017 to D00036)");
+        await shownRows((r) => Boolean(r.D00017) && !r.D00016 && !r.A1, "the second page (D00017 to D00036)");
         console.log(`      next page with ${count} devices: shown ${Date.now() - clicked} ms after the click`);
         (await line.innerText()).should.startWith(`Devices 21–40 of ${count} · page 2 of ${Math.ceil(count / 20)}`);
         await page.locator(`#nrdb-ui-widget-${widget("ui-text-input").id} input`).fill("D09999");
         await page.keyboard.press("Enter");
-        const found = await rowsWhen((r) => Object.keys(r).length === 1 && r.D09999, "only D09999");
+        const found = await shownRows((r) => Object.keys(r).length === 1 && r.D09999, "only D09999");
         found.D09999.should.containEql({ state: "no data", rows: "0" });
         (await line.innerText()).should.match(/^Devices 1–1 of 1 matching "D09999"/);
+        // What one browser types is shown to all: as text.
+        await page.locator(`#nrdb-ui-widget-${widget("ui-text-input").id} input`).fill("<b>nobody</b>");
+        await page.keyboard.press("Enter");
+        await until(async () => (await line.innerText()).startsWith("Devices 0–0 of 0 matching \"<b>nobody</b>\""), { what: "the search echoed as text" });
+        (await line.locator("b").count()).should.equal(0);
         await page.locator(`#nrdb-ui-widget-${widget("ui-text-input").id} input`).fill("");
         await page.keyboard.press("Enter");
-        await rowsWhen((r) => Boolean(r.A1), "the first page again");
+        await shownRows((r) => Boolean(r.A1), "the first page again");
     });
 });
 
@@ -376,52 +382,28 @@ describe("fleet dashboard behind adminAuth (node-red/dashboard-auth.js)", functi
 
 describe("npm start: the fleet dashboard with the demo and its simulated devices", function () {
     this.timeout(120000);
-    const { spawn } = require("child_process");
-    const { freePort } = require("../../scripts/lib/free-port.js");
-    const { within } = require("./helpers/until.js");
+    const { startDemo } = require("./helpers/demo.js");
 
     it("serves /dashboard/fleet beside the flows, with 12FA and three devices sending data, a gap and a legacy device among them", async function () {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-dashboard-demo-"));
-        const port = await freePort();
-        const env = Object.assign({}, process.env, { PORT: String(port), WSN_DEMO_DIR: dir, WSN_DEMO_INTERVAL_MS: "100" });
-        for (const name of ["WSN_KEK", "WSN_KEK_FILE", "WSN_DB_KIND", "WSN_TRANSPORT"]) { delete env[name]; }
-        const demo = spawn(process.execPath, [path.join(backend.ROOT, "scripts", "demo.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
-        let output = "";
-        const up = new Promise(function (resolve, reject) {
-            const look = (d) => { output += d; if (output.includes("send data for an hour")) { resolve(); } };
-            demo.stdout.on("data", look);
-            demo.stderr.on("data", look);
-            demo.on("exit", (code) => reject(new Error(`the demo exited (${code}):\n${output}`)));
-        });
-        const exited = new Promise((resolve) => demo.on("exit", resolve));
+        const demo = await startDemo(dir, "send data for an hour", { WSN_DEMO_INTERVAL_MS: "100" });
+        const port = demo.port;
         let browser;
         try {
-            await within(up, { timeout: 90000, what: "the demo to start" });
-            output.should.containEql(`fleet dashboard http://127.0.0.1:${port}/dashboard/fleet`);
+            demo.output().should.containEql(`fleet dashboard http://127.0.0.1:${port}/dashboard/fleet`);
             browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
             const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
             await page.goto(`http://127.0.0.1:${port}/dashboard/fleet`);
             // SIM-2 skips 3 SEQNs after its first 30 messages (3 s at 100 ms).
-            const rows = await until(async function () {
-                const shown = await page.evaluate(function (table) {
-                    const r = {};
-                    for (const tr of document.querySelectorAll(`#nrdb-ui-widget-${table} tbody tr`)) {
-                        const row = {};
-                        for (const td of tr.querySelectorAll("td[data-column-key]")) { row[td.dataset.columnKey] = td.innerText.trim(); }
-                        r[row.id] = row;
-                    }
-                    return r;
-                }, TABLE);
-                return shown["SIM-2"] && Number(shown["SIM-2"].lost) >= 3 && shown["SIM-3"] && shown["SIM-3"].rows === "3" ? shown : false;
-            }, { timeout: 30000, what: "SIM-2's first gap and SIM-3's three messages" });
+            const rows = await rowsWhen(page, TABLE, (r) => r["SIM-2"] && Number(r["SIM-2"].lost) >= 3 && r["SIM-3"] && r["SIM-3"].rows === "3",
+                "SIM-2's first gap and SIM-3's three messages", 30000);
             Object.keys(rows).sort().should.eql(["12FA", "SIM-1", "SIM-2", "SIM-3"]);
             Number(rows["SIM-1"].rows).should.be.above(0);
             rows["SIM-3"].formats.should.equal("passphrase (legacy), auth");
             rows["12FA"].formats.should.equal("passphrase (legacy), raw (legacy), auth");
         } finally {
             if (browser) { await browser.close(); }
-            demo.kill("SIGTERM");
-            await within(exited, { timeout: 30000, what: "the demo to stop" });
+            await demo.stop();
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
@@ -499,18 +481,8 @@ describe("fleet dashboard on MariaDB (examples/wsn-fleet-dashboard-mysql.json), 
         const stored = await db.query("SELECT deviceID, COUNT(*) AS n, CAST(SUM(dataLost) AS SIGNED) AS lost, MAX(dataSEQN) AS seqn FROM wsn.Data GROUP BY deviceID ORDER BY deviceID");
         stored.length.should.equal(FLEET.length);
         const expected = Object.fromEntries(stored.map((r) => [r.deviceID, { rows: String(r.n), lost: String(r.lost), seqn: String(r.seqn) }]));
-        const rows = await until(async function () {
-            const shown = await page.evaluate(function (table) {
-                const r = {};
-                for (const tr of document.querySelectorAll(`#nrdb-ui-widget-${table} tbody tr`)) {
-                    const row = {};
-                    for (const td of tr.querySelectorAll("td[data-column-key]")) { row[td.dataset.columnKey] = td.innerText.trim(); }
-                    r[row.id] = row;
-                }
-                return r;
-            }, M_TABLE);
-            return Object.keys(shown).length === FLEET.length && Object.entries(expected).every(([id, e]) => shown[id] && shown[id].rows === e.rows && shown[id].seqn === e.seqn) ? shown : false;
-        }, { timeout: 15000, what: "the table to match the database's counts" });
+        const rows = await rowsWhen(page, M_TABLE, (r) => Object.keys(r).length === FLEET.length &&
+            Object.entries(expected).every(([id, e]) => r[id] && r[id].rows === e.rows && r[id].seqn === e.seqn), "the table to match the database's counts", 15000);
         for (const [id, e] of Object.entries(expected)) {
             rows[id].should.containEql(Object.assign({ lost24: e.lost }, e), id);
         }

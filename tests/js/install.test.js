@@ -9,7 +9,9 @@
 // source, as in this checkout. The suite skips, saying why, only when the
 // registry cannot be reached.
 // Then one request is answered, and the ```js settings block, put into the
-// settings.js Node-RED wrote, gives the documented 413/400 answers.
+// settings.js Node-RED wrote, gives the documented 413/400 answers. Last,
+// the "Fleet dashboard" section's ```sh dashboard block installs Dashboard 2
+// there, and the package's example, deployed, serves the page.
 
 const fs = require("fs");
 const os = require("os");
@@ -18,6 +20,7 @@ const { spawn, execFileSync } = require("child_process");
 const should = require("should");
 const backend = require("../../scripts/lib/backend.js");
 const { request } = require("./helpers/http.js");
+const { until } = require("./helpers/until.js");
 
 const README = path.join(backend.ROOT, "README.md");
 const SECTION = "## Install into an existing Node-RED";
@@ -25,15 +28,16 @@ const SECTION = "## Install into an existing Node-RED";
 // failures that make the suite skip rather than fail.
 const NETWORK_CODES = /\b(ENOTCACHED|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|ECONNRESET|ETIMEDOUT|ERR_SOCKET_TIMEOUT)\b/;
 
-/** The fenced block with info string `info` in the README's install section, as lines. */
-function readmeBlock(info) {
+/** The fenced block with info string `info` in the README's section `title` (the install section), as lines. */
+function readmeBlock(info, title) {
+    const heading = title || SECTION;
     const text = fs.readFileSync(README, "utf8");
-    const start = text.indexOf(`\n${SECTION}\n`);
-    if (start === -1) { throw new Error(`README.md has no section "${SECTION}"`); }
+    const start = text.indexOf(`\n${heading}\n`);
+    if (start === -1) { throw new Error(`README.md has no section "${heading}"`); }
     const end = text.indexOf("\n## ", start + 1);
     const section = text.slice(start, end === -1 ? undefined : end);
     const found = new RegExp("^```" + info + "\\n([\\s\\S]*?)^```$", "m").exec(section);
-    if (!found) { throw new Error(`README.md's "${SECTION}" has no \`\`\`${info} block`); }
+    if (!found) { throw new Error(`README.md's "${heading}" has no \`\`\`${info} block`); }
     return found[1].split("\n").filter((line) => line.trim() !== "");
 }
 
@@ -223,5 +227,41 @@ describe("install into an existing Node-RED, as the README says", function () {
         JSON.parse(oversized.text).should.eql({ error: "too_large" });
         const editor = await request(port, "GET", "/admin/");
         editor.status.should.equal(200, "the editor moved to /admin");
+    });
+
+    it("the README's fleet dashboard line, then the example imported and deployed, give the page at /dashboard/fleet", async function () {
+        const lines = readmeBlock("sh dashboard", "## Fleet dashboard");
+        for (const line of lines) {
+            try {
+                await shell(line, env, home);
+            } catch (err) {
+                if (!NETWORK_CODES.test(err.message)) { throw err; }
+                console.warn(`      SKIPPED: the npm registry cannot be reached: ${err.message.split("\n").slice(0, 3).join(" ")}`);
+                this.skip();
+            }
+        }
+        fs.existsSync(path.join(userDir, "node_modules", "@flowfuse", "node-red-dashboard")).should.be.true();
+        // Node-RED loads a new palette module at start.
+        await server.stop();
+        server = await startNodeRed(startLine.line, env, startLine.cwd);
+        // The editor's Import > Examples, then Deploy: the example file as the installed package holds it, added to the flows.
+        const admin = (await request(port, "GET", "/admin/flows")).status === 200 ? "/admin" : "";
+        const flows = JSON.parse((await request(port, "GET", `${admin}/flows`)).text);
+        const example = path.join(userDir, "node_modules", "@wsn-crypto", "node-red-wsn-crypto", "examples", "wsn-fleet-dashboard.json");
+        const dashboard = JSON.parse(fs.readFileSync(example, "utf8"));
+        const deployed = await fetch(`http://127.0.0.1:${port}${admin}/flows`, {
+            method: "POST", headers: { "content-type": "application/json", "node-red-deployment-type": "full" }, body: JSON.stringify(flows.concat(dashboard))
+        });
+        [200, 204].should.containEql(deployed.status);
+        (await request(port, "GET", "/dashboard/fleet")).status.should.equal(200);
+        // What the table widget holds for the page: the README's device, read from the README's database.
+        const table = dashboard.find((n) => n.type === "ui-table").id;
+        const shown = await until(async function () {
+            const res = await request(port, "GET", `/dashboard/_debug/datastore/${table}`);
+            const rows = res.status === 200 && res.text ? JSON.parse(res.text).payload : null;
+            return Array.isArray(rows) && rows.find((r) => r.id === "7F3A");
+        }, { timeout: 15000, what: "device 7F3A in the dashboard's table" });
+        shown.formats.should.equal("auth");
+        String(shown.seqn).should.equal(String((await backend.query(path.join(userDir, "wsn.db"), "SELECT deviceSQN FROM Devices WHERE deviceID = '7F3A'"))[0].deviceSQN));
     });
 });

@@ -14,18 +14,17 @@ const fs = require("fs");
 const os = require("os");
 const path = require("path");
 const crypto = require("crypto");
-const { spawn } = require("child_process");
 const should = require("should");
 
 const backend = require("../../scripts/lib/backend.js");
 const mariadb = require("../../scripts/lib/mariadb.js");
-const { freePort } = require("../../scripts/lib/free-port.js");
 const device = require("./helpers/device.js");
 const auth = require("./helpers/auth-reference.js");
 const { post, exchange, fetchWithin, textWithin } = require("./helpers/http.js");
 const { until, within } = require("./helpers/until.js");
 const { ALL_FORMATS } = require("./helpers/article.js");
 const { runCli, keyFile: cliKeyFile } = require("./helpers/cli.js");
+const { startDemo } = require("./helpers/demo.js");
 const wasm = require("../../pkg/wsn_crypto.js");
 
 const WebSocket = require(path.join(backend.ROOT, "node_modules", "ws"));
@@ -436,26 +435,13 @@ describe("keys at rest in a real Node-RED: wrapped keys, the KEK outside the flo
         it("stores 12FA's key wrapped under the demo KEK and answers the article's GET; its database file holds no device key", async function () {
             this.timeout(120000);
             const dir = path.join(workDir, "demo");
-            const port = await freePort();
-            const env = Object.assign({}, process.env, { PORT: String(port), WSN_DEMO_DIR: dir });
-            for (const name of ["WSN_KEK", "WSN_KEK_FILE", "WSN_DB_KIND"]) { delete env[name]; }
-            const demo = spawn(process.execPath, [path.join(backend.ROOT, "scripts", "demo.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
-            let output = "";
-            const up = new Promise(function (resolve, reject) {
-                const look = (d) => { output += d; if (output.includes("Node-RED is up")) { resolve(); } };
-                demo.stdout.on("data", look);
-                demo.stderr.on("data", look);
-                demo.on("exit", (code) => reject(new Error(`the demo exited (${code}):\n${output}`)));
-            });
-            const exited = new Promise((resolve) => demo.on("exit", resolve));
+            const demo = await startDemo(dir, "Node-RED is up");
             try {
-                await within(up, { timeout: 90000, what: "the demo to start" });
-                const answer = await exchange(`http://127.0.0.1:${port}`, { path: "/wsn/12FA" }, []);
+                const answer = await exchange(`http://127.0.0.1:${demo.port}`, { path: "/wsn/12FA" }, []);
                 answer.status.should.equal(200, answer.text);
                 device.openReply(answer.text, "2B7E151628AED2A6ABF7158809CF4F3C").message.should.have.property("SEQN");
             } finally {
-                demo.kill("SIGTERM");
-                await within(exited, { timeout: 30000, what: "the demo to stop" });
+                await demo.stop();
             }
             const dbFile = path.join(dir, "wsn.db");
             const rows = await backend.query(dbFile, "SELECT deviceKey FROM Devices WHERE deviceID = '12FA'");
