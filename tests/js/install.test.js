@@ -253,7 +253,9 @@ describe("install into an existing Node-RED, as the README says", function () {
             method: "POST", headers: { "content-type": "application/json", "node-red-deployment-type": "full" }, body: JSON.stringify(flows.concat(dashboard))
         });
         [200, 204].should.containEql(deployed.status);
-        (await request(port, "GET", "/dashboard/fleet")).status.should.equal(200);
+        // The deploy answers before the new flows have started.
+        await until(async () => (await request(port, "GET", "/dashboard/fleet")).status === 200, { timeout: 15000, what: "the page at /dashboard/fleet" })
+            .catch((err) => { throw new Error(`${err.message}\nNode-RED log:\n${server.log().slice(-1500)}`); });
         // What the table widget holds for the page: the README's device, read from the README's database.
         const table = dashboard.find((n) => n.type === "ui-table").id;
         const shown = await until(async function () {
