@@ -31,46 +31,82 @@ function bcrypt() {
     throw new Error("dashboard-auth: no bcrypt module (Node-RED ships bcryptjs)");
 }
 
-// The hash of a random password nobody knows, at the cost `node-red admin
-// hash-pw` uses (8): an unknown user costs the time a wrong password does.
-const NO_USER = "$2b$08$RUm5UOJtiZFKELT5hifOle6o7JHJlfPMhTaDX7tf8nDsRouxoyyCq";
 // A checked Authorization header is remembered this long (bcrypt takes tens
 // of milliseconds, and a browser sends the header with every file and poll).
+// A user removed or a password changed takes effect at most this late (and a
+// socket already open stays open).
 const REMEMBER_MS = 5 * 60 * 1000;
 const REMEMBER_MAX = 1000;
+// bcrypt runs on libuv's thread pool, which the database's queries share:
+// at most this many checks at once, this many more waiting; past that a
+// request is answered 503 at once (an outsider's wrong passwords must not
+// stall the devices' writes).
+const CHECKS_AT_ONCE = 2;
+const CHECKS_WAITING = 32;
+
+/** The bcrypt cost of a hash ("$2b$08$..." is 8); 8, what `node-red admin hash-pw` uses, when there is none. */
+function costOf(hash) {
+    const match = /^\$2[abxy]?\$(\d\d)\$/.exec(typeof hash === "string" ? hash : "");
+    return match ? Number(match[1]) : 8;
+}
 
 function dashboardAuth(adminAuth) {
     if (!adminAuth) { return {}; }
     const remembered = new Map();
     const digest = (header) => crypto.createHash("sha256").update(header).digest("hex");
+    const list = Array.isArray(adminAuth.users) ? adminAuth.users : adminAuth.users && typeof adminAuth.users === "object" ? [adminAuth.users] : [];
+    // The hash of a random password nobody knows, at the users' cost: an
+    // unknown user costs the time a wrong password does. Made on first use.
+    let noUser = null;
+    const noUserHash = () => noUser || (noUser = bcrypt().hash(crypto.randomBytes(16).toString("hex"), costOf(list[0] && list[0].password)));
+    let running = 0;
+    const waiting = [];
+
+    /** Runs `check` when fewer than CHECKS_AT_ONCE run; rejects with code "busy" when too many wait. */
+    function limited(check) {
+        if (running >= CHECKS_AT_ONCE && waiting.length >= CHECKS_WAITING) {
+            return Promise.reject(Object.assign(new Error("too many logins at once"), { code: "busy" }));
+        }
+        return new Promise(function (resolve, reject) {
+            const start = function () {
+                running += 1;
+                Promise.resolve().then(check).then(resolve, reject).finally(function () {
+                    running -= 1;
+                    if (waiting.length) { waiting.shift()(); }
+                });
+            };
+            if (running < CHECKS_AT_ONCE) { start(); } else { waiting.push(start); }
+        });
+    }
 
     async function user(username, password) {
         if (typeof adminAuth.authenticate === "function") { return adminAuth.authenticate(username, password); }
-        let found;
-        if (typeof adminAuth.users === "function") {
-            found = await adminAuth.users(username);
-        } else {
-            const list = Array.isArray(adminAuth.users) ? adminAuth.users : adminAuth.users ? [adminAuth.users] : [];
-            found = list.find((u) => u && u.username === username);
-        }
-        const hash = found && typeof found.password === "string" ? found.password : NO_USER;
+        const found = typeof adminAuth.users === "function" ? await adminAuth.users(username) : list.find((u) => u && u.username === username);
+        const hash = found && typeof found.password === "string" ? found.password : await noUserHash();
         const ok = await bcrypt().compare(password, hash);
         return ok && found ? found : null;
     }
 
-    /** True when the request may see the dashboard: anonymous access allowed, or Basic credentials of a user. */
+    /**
+     * True when the request may see the dashboard: anonymous users have
+     * access (adminAuth.default, an object or a function that answers a
+     * user), or the header holds Basic credentials of a user.
+     */
     async function allowed(header) {
         if (adminAuth.type !== "credentials") { return false; }
-        if (adminAuth.default) { return true; }
-        if (typeof header !== "string" || !/^Basic [A-Za-z0-9+/=]+$/.test(header)) { return false; }
-        const key = digest(header);
+        if (adminAuth.default) {
+            const anonymous = typeof adminAuth.default === "function" ? await adminAuth.default() : adminAuth.default;
+            if (anonymous) { return true; }
+        }
+        const match = typeof header === "string" ? /^basic +([A-Za-z0-9+/=]+)$/i.exec(header) : null;
+        if (!match) { return false; }
+        const key = digest(match[1]);
         const until = remembered.get(key);
         if (until && until > Date.now()) { return true; }
-        const text = Buffer.from(header.slice(6), "base64").toString("utf8");
+        const text = Buffer.from(match[1], "base64").toString("utf8");
         const colon = text.indexOf(":");
         if (colon < 0) { return false; }
-        let found = null;
-        try { found = await user(text.slice(0, colon), text.slice(colon + 1)); } catch (e) { found = null; }
+        const found = await limited(() => user(text.slice(0, colon), text.slice(colon + 1)).catch(() => null));
         if (!found) { return false; }
         if (remembered.size >= REMEMBER_MAX) { remembered.clear(); }
         remembered.set(key, Date.now() + REMEMBER_MS);
@@ -85,7 +121,10 @@ function dashboardAuth(adminAuth) {
                 return;
             }
             res.set("WWW-Authenticate", "Basic realm=\"Node-RED dashboard\", charset=\"UTF-8\"").status(401).type("text/plain").send("Log in with a Node-RED editor user\n");
-        }, next);
+        }, function (err) {
+            if (err && err.code === "busy") { res.set("Retry-After", "1").status(503).type("text/plain").send("Too many logins at once; try again\n"); return; }
+            next(err);
+        });
     }
 
     function ioMiddleware(socket, next) {

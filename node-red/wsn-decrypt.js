@@ -140,9 +140,12 @@ module.exports = function (RED) {
                 done();
             } catch (error) {
                 // Counted in memory (the fleet view reads it): under the
-                // device's id only if the flow found its row (a key), so ids
-                // made up by an outsider all share one entry.
-                const known = resolveKey(RED, node, msg) !== undefined;
+                // device's id only if the flow found its row (a key read
+                // from the message, as the shipped flows' device query puts
+                // it), so ids made up by an outsider all share one entry. A
+                // key fixed in the node or read from the context or the
+                // environment says nothing of the id: those share it too.
+                const known = node.keyType === "msg" && resolveKey(RED, node, msg) !== undefined;
                 refusals.record(known ? deviceBinding(RED, node, msg).deviceId : undefined, errorCode(error));
                 reject(node, counter, msg, send, done, error, node.outputCount);
             }

@@ -6,11 +6,15 @@
 //
 // Bounded: a device is counted under its id only when the database knew it
 // (the flow found its row); every other id is counted in one shared entry,
-// so inventing ids grows nothing. Per entry, one bucket per minute and code
-// for the last 60 minutes. A restart starts every count at zero.
+// so inventing ids grows nothing (and past MAX_DEVICES ids, all go to the
+// shared entry). Per entry, one bucket per minute and code for the last 60
+// minutes; a snapshot drops what is older. A restart starts every count at zero.
 
 const WINDOW_MINUTES = 60;
 const MINUTE_MS = 60 * 1000;
+// More devices than this with refusals in the hour are counted in the shared
+// entry: a safety net should a flow call devices known that are not.
+const MAX_DEVICES = 100000;
 
 /** A counter; `now` (ms) is the clock, replaceable in tests. */
 function refusalCounts(now) {
@@ -33,7 +37,7 @@ function refusalCounts(now) {
         record(deviceId, code) {
             const current = Math.floor(clock() / MINUTE_MS);
             let minutes = unknown;
-            if (deviceId !== undefined) {
+            if (deviceId !== undefined && (entries.has(deviceId) || entries.size < MAX_DEVICES)) {
                 minutes = entries.get(deviceId);
                 if (!minutes) { minutes = new Map(); entries.set(deviceId, minutes); }
             }
@@ -53,24 +57,25 @@ function refusalCounts(now) {
             const current = Math.floor(t / MINUTE_MS);
             const previousWeight = 1 - (t % MINUTE_MS) / MINUTE_MS;
             function summary(minutes) {
-                const hour = {};
+                const hour = new Map();
                 let minute = 0;
                 for (const [m, codes] of minutes) {
                     for (const [code, n] of codes) {
-                        hour[code] = (hour[code] || 0) + n;
+                        hour.set(code, (hour.get(code) || 0) + n);
                         if (m === current) { minute += n; }
                         if (m === current - 1) { minute += n * previousWeight; }
                     }
                 }
-                return { hour, minute: Math.round(minute) };
+                return { hour: Object.fromEntries(hour), minute: Math.round(minute) };
             }
-            const devices = {};
+            // Object.fromEntries makes every id an own property ("__proto__" too, not the prototype).
+            const devices = [];
             for (const [id, minutes] of entries) {
                 if (prune(minutes, current)) { entries.delete(id); continue; }
-                devices[id] = summary(minutes);
+                devices.push([id, summary(minutes)]);
             }
             prune(unknown, current);
-            return { since: new Date(since).toISOString(), devices, unknown: summary(unknown) };
+            return { since: new Date(since).toISOString(), devices: Object.fromEntries(devices), unknown: summary(unknown) };
         }
     };
 }
@@ -78,4 +83,4 @@ function refusalCounts(now) {
 // One counter per Node-RED process: every wsn decrypt node records into it.
 const shared = refusalCounts();
 
-module.exports = { refusalCounts, shared, WINDOW_MINUTES };
+module.exports = { refusalCounts, shared, WINDOW_MINUTES, MAX_DEVICES };

@@ -21,20 +21,20 @@ const fn = require("./fleet-functions.js");
 function statements(d) {
     const iso = d.iso("dataDate");
     const deviceRows = "SELECT 'device' AS kind, deviceID, deviceSQN AS seqn, deviceFormats AS formats, NULL AS dataID, NULL AS dataDate, NULL AS dataValue, NULL AS lost, NULL AS stored, NULL AS dataJSON\nFROM Devices";
-    const newRows = `SELECT * FROM (SELECT 'row' AS kind, deviceID, dataSEQN AS seqn, NULL AS formats, dataID, ${iso} AS dataDate, dataValue, dataLost AS lost, NULL AS stored,\n  CASE WHEN deviceID = ${d.param("selected")} THEN dataJSON END AS dataJSON\nFROM Data WHERE dataID > ${d.param("after")} ORDER BY dataID LIMIT 2000) AS r`;
+    const newRows = `SELECT * FROM (SELECT 'row' AS kind, deviceID, dataSEQN AS seqn, NULL AS formats, dataID, ${iso} AS dataDate, dataValue, dataLost AS lost, NULL AS stored,\n  CASE WHEN deviceID = ${d.param("selected")} THEN ${d.text("dataJSON")} END AS dataJSON\nFROM Data WHERE dataID > ${d.param("after")} ORDER BY dataID LIMIT 2000) AS r`;
     return {
         // Once at start, one statement (one snapshot): the devices, their
         // totals, and what each lost in each of the last 24 hours.
         start: deviceRows +
-            `\nUNION ALL\nSELECT 'total', deviceID, NULL, NULL, max(dataID), max(${iso}), NULL, ${d.sum("dataLost")}, count(*), NULL\nFROM Data GROUP BY deviceID` +
+            `\nUNION ALL\nSELECT 'total', deviceID, NULL, NULL, max(dataID), ${d.iso("max(dataDate)")}, NULL, ${d.sum("dataLost")}, count(*), NULL\nFROM Data GROUP BY deviceID` +
             `\nUNION ALL\nSELECT 'hour', deviceID, NULL, NULL, NULL, ${d.hour("dataDate")}, NULL, ${d.sum("dataLost")}, NULL, NULL\nFROM Data WHERE dataDate >= ${d.dayAgo} GROUP BY deviceID, ${d.hour("dataDate")}` +
-            (d.reread ? `\nUNION ALL\nSELECT 'seen', deviceID, NULL, NULL, dataID, NULL, NULL, NULL, NULL, NULL\nFROM Data WHERE dataID > (SELECT max(dataID) FROM Data) - ${d.reread}` : ""),
+            (d.reread ? `\nUNION ALL\nSELECT 'seen', deviceID, NULL, NULL, dataID, NULL, NULL, NULL, NULL, NULL\nFROM Data WHERE dataID > (SELECT CAST(max(dataID) AS SIGNED) FROM Data) - ${d.reread}` : ""),
         // Each second: what was stored since the last row read.
         rows: newRows,
         // Each fifth second, in the same statement, the device list too (resets, provisioning, removals).
         rowsAndDevices: deviceRows + "\nUNION ALL\n" + newRows,
         // When a device is picked: its last 24 h.
-        history: `SELECT 'row' AS kind, dataID, ${iso} AS dataDate, dataValue, dataSEQN AS seqn, dataLost AS lost, dataJSON\nFROM Data WHERE deviceID = ${d.param("id")} AND dataDate >= ${d.dayAgo} ORDER BY dataID`
+        history: `SELECT 'row' AS kind, dataID, ${iso} AS dataDate, dataValue, dataSEQN AS seqn, dataLost AS lost, ${d.text("dataJSON")} AS dataJSON\nFROM Data WHERE deviceID = ${d.param("id")} AND dataDate >= ${d.dayAgo} ORDER BY dataID`
     };
 }
 
@@ -49,6 +49,7 @@ const DIALECTS = [
         iso: (column) => column,
         hour: (column) => `substr(${column}, 1, 13)`,
         sum: (column) => `total(${column})`,
+        text: (column) => column,
         dayAgo: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')",
         // One writer, rowids in commit order: a row below the last one read never comes later.
         reread: 0,
@@ -67,11 +68,14 @@ const DIALECTS = [
         iso: (column) => `CONCAT(DATE_FORMAT(${column}, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(${column}) / 1000), 3, '0'), 'Z')`,
         hour: (column) => `DATE_FORMAT(${column}, '%Y-%m-%dT%H')`,
         sum: (column) => `CAST(COALESCE(SUM(${column}), 0) AS SIGNED)`,
+        // MariaDB reports a LONGTEXT with a JSON_VALID check as JSON, and the driver would parse it: the text, as stored.
+        text: (column) => `CAST(${column} AS CHAR)`,
         dayAgo: "UTC_TIMESTAMP(3) - INTERVAL 1 DAY",
         // Several instances write at once and AUTO_INCREMENT ids are taken
         // before commit: a row can commit after one with a higher id was
         // read. The last 200 ids are read again each second, and a row
-        // already counted is skipped.
+        // already counted is skipped. (dataID is unsigned: the subtraction
+        // is done on a signed copy.)
         reread: 200,
         source: "the shipped MySQL flows' database (WSN_MYSQL_*)"
     }
@@ -161,6 +165,9 @@ function build(d) {
         id: id("u"), type: "ui-notification", ui: base.id, name: "alert", position: "top right", colorDefault: false, color: "#b3261e", displayTime: "10",
         showCountdown: true, outputs: 1, allowDismiss: true, dismissText: "Close", allowConfirm: false, confirmText: "Confirm", raw: false, className: "", wires: [[]]
     }, 4 + shift, 5);
+    // A statement that fails (the database away) is caught, so the next tick tries again at once.
+    const failed = g1.add({ id: id("9"), type: "catch", name: "statement failed", scope: [start, rows, rowsAndDevices].flatMap((q) => [q.input.id, q.output.id]), uncaught: false, wires: [] }, 1, 4);
+    wire(failed, [summary]);
     wire(tick, [next]);
     wire(next, [start.input], [rows.input], [rowsAndDevices.input], [refusals]);
     [start.output, rows.output, rowsAndDevices.output, refusals].forEach((n) => wire(n, [summary]));

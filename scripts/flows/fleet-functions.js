@@ -5,7 +5,8 @@
 // Node-RED function node body, with Node-RED's msg, flow and env in scope.
 //
 // What they share lives in the flow context under "fleet":
-//   devices   id -> { formats, seqn, stored, lost, hours: { "YYYY-MM-DDTHH": lost }, lastSeen, lastData }
+//   devices   id -> { formats, seqn, stored, lost, hours: { "YYYY-MM-DDTHH": lost }, lastSeen (ISO),
+//             seenAt (ms), lastData, silent (alert raised), refusing (alert raised), refusedAt (ms) }
 //   ids       the device ids, sorted (the table's order)
 //   after     the last Data row read (dataID)
 //   seen      (MySQL) the rows among the last ones read again that were counted already
@@ -14,7 +15,8 @@
 //   tick      ticks since start
 //   page, find, selected   what the page shows
 //   refusals  the wsn refusals node's last snapshot
-//   alerted   id -> { silent, refusals }: alerts raised and not yet cleared
+//   refusing  the ids whose refusals alert is raised and not yet cleared
+//   seq       the number of the last statement sent; an answer to another is dropped
 // All plain objects: the flow context may be a store that saves JSON.
 
 /* global msg, flow, env */
@@ -27,7 +29,15 @@
  * the database).
  */
 function nextStatement() {
-    const fleet = flow.get("fleet") || { devices: {}, ids: [], after: 0, seen: {}, started: false, tick: 0, page: 0, find: "", selected: null, refusals: null, alerted: {} };
+    // Maps keyed by device id or row id have no prototype: an id such as
+    // "constructor" or "__proto__" is a key like any other (also when the
+    // context store gave them back from JSON).
+    const map = (from) => Object.assign(Object.create(null), from || {});
+    const fleet = flow.get("fleet") || { ids: [], after: 0, started: false, tick: 0, seq: 0, pending: 0, page: 0, find: "", selected: null, refusals: null };
+    for (const name of ["devices", "seen", "refusing"]) {
+        if (!fleet[name] || Object.getPrototypeOf(fleet[name]) !== null) { fleet[name] = map(fleet[name]); }
+    }
+    for (const d of Object.values(fleet.devices)) { if (Object.getPrototypeOf(d.hours) !== null) { d.hours = map(d.hours); } }
     flow.set("fleet", fleet);
     fleet.tick += 1;
     // The tab's environment says which database: its parameter names (SQLite's
@@ -38,10 +48,13 @@ function nextStatement() {
     const out = [null, null, null, { fleet: "refusals" }];
     msg.fleet = "rows";
     // One statement in flight at most: a slow answer is waited for (a second
-    // statement would read the same rows again); one that never comes (a
-    // database error) is given up after 10 s.
-    if (fleet.pending && Date.now() - fleet.pending < 10000) { return [null, null, null, out[3]]; }
+    // statement would read the same rows again). A failed one is caught and
+    // frees the way at once; one that never answers is given up after 120 s.
+    // Each carries its number: a late answer to one given up is dropped.
+    if (fleet.pending && Date.now() - fleet.pending < 120000) { return [null, null, null, out[3]]; }
     fleet.pending = Date.now();
+    fleet.seq += 1;
+    msg.fleetSeq = fleet.seq;
     if (!fleet.started) {
         msg.params = {};
         out[0] = msg;
@@ -87,18 +100,31 @@ function fleetSummary() {
     // The page line is rendered as (sanitised) HTML, and holds what a browser typed into "find".
     const text = (value) => String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const device = (id) => {
-        if (!fleet.devices[id]) { fleet.devices[id] = { formats: "", seqn: 0, stored: 0, lost: 0, hours: {}, lastSeen: null, lastData: 0 }; }
+        if (!fleet.devices[id]) {
+            fleet.devices[id] = { formats: "", seqn: 0, stored: 0, lost: 0, hours: Object.create(null), lastSeen: null, seenAt: 0, lastData: 0, silent: false, refusing: false, refusedAt: 0 };
+            fleet.resort = true;
+        }
         return fleet.devices[id];
     };
+    const own = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
     const alerts = [];
     const newRows = [];
 
+    if (msg.fleet === "rows" && msg.fleetSeq !== fleet.seq) {
+        // The answer to a statement given up: what it holds may be counted already.
+        return null;
+    }
+    if (msg.fleet === "rows" && msg.error) {
+        // Caught: the statement failed (the database is away, say). The next tick tries again.
+        fleet.pending = 0;
+        return null;
+    }
     if (msg.fleet === "rows") {
         fleet.pending = 0;
         // The statements answer rows of five kinds: a device (the whole list
         // comes at once), its totals and its losses of one hour (at start),
         // a row counted at start (read again on MySQL), and a stored row.
-        const listed = msg.payload.some((row) => row.kind === "device") ? {} : null;
+        const listed = msg.payload.some((row) => row.kind === "device") ? Object.create(null) : null;
         for (const row of msg.payload) {
             const d = device(row.deviceID);
             if (row.kind === "device") {
@@ -109,19 +135,22 @@ function fleetSummary() {
                 d.stored = row.stored;
                 d.lost = row.lost;
                 d.lastSeen = row.dataDate;
+                d.seenAt = Date.parse(row.dataDate);
                 d.lastData = row.dataID;
                 fleet.after = Math.max(fleet.after, row.dataID);
             } else if (row.kind === "hour") {
                 d.hours[row.dataDate] = row.lost;
             } else if (row.kind === "seen") {
                 fleet.seen[row.dataID] = true;
-            } else if (!fleet.seen[row.dataID]) {
+            } else if (!fleet.seen[row.dataID] && row.dataID > fleet.after - reread) {
+                // A row at or below the window read again was counted already (or is out of reach).
                 if (reread) { fleet.seen[row.dataID] = true; }
                 d.stored += 1;
                 d.lost += row.lost;
                 d.hours[hourOf(row.dataDate)] = (d.hours[hourOf(row.dataDate)] || 0) + row.lost;
                 lostLastDay(d);
-                d.lastSeen = row.dataDate;
+                // Rows may come in any order (MySQL's): the latest date wins.
+                if (Date.parse(row.dataDate) >= d.seenAt) { d.lastSeen = row.dataDate; d.seenAt = Date.parse(row.dataDate); }
                 d.lastData = row.dataID;
                 d.seqn = Math.max(d.seqn, row.seqn);
                 fleet.after = Math.max(fleet.after, row.dataID);
@@ -133,32 +162,38 @@ function fleetSummary() {
         }
         if (listed) {
             for (const id of Object.keys(fleet.devices)) {
-                if (!listed[id]) { delete fleet.devices[id]; delete fleet.alerted[id]; }
+                if (!listed[id]) { delete fleet.devices[id]; delete fleet.refusing[id]; fleet.resort = true; }
             }
         }
-        if (listed || fleet.ids.length !== Object.keys(fleet.devices).length) { fleet.ids = Object.keys(fleet.devices).sort(); }
+        if (fleet.resort) { fleet.ids = Object.keys(fleet.devices).sort(); fleet.resort = false; }
         for (const dataID of Object.keys(fleet.seen)) {
             if (Number(dataID) <= fleet.after - reread) { delete fleet.seen[dataID]; }
         }
         fleet.started = true;
     } else if (msg.fleet === "refusals") {
         fleet.refusals = msg.payload;
-        const counted = Object.assign({}, msg.payload.devices);
-        for (const id of Object.keys(fleet.alerted)) { if (!counted[id]) { counted[id] = { minute: 0 }; } }
-        for (const [id, counts] of Object.entries(counted)) {
-            const alerted = fleet.alerted[id] || (fleet.alerted[id] = {});
-            if (counts.minute >= refusalBurst && !alerted.refusals) {
-                alerted.refusals = true;
-                alerts.push({ kind: "refusals", device: id, refusals: counts.minute, text: `${id}: ${counts.minute} requests refused in the last minute` });
-            } else if (counts.minute < refusalBurst) {
-                alerted.refusals = false;
+        // The devices with refusals counted, and those whose alert is still raised.
+        // Raised at WSN_REFUSAL_BURST in a minute, cleared when a minute
+        // passes without refusals, and raised again for a device ten minutes
+        // after the last time at the soonest.
+        for (const id of new Set(Object.keys(msg.payload.devices).concat(Object.keys(fleet.refusing)))) {
+            const d = fleet.devices[id];
+            const minute = own(msg.payload.devices, id) ? msg.payload.devices[id].minute : 0;
+            if (!d) { delete fleet.refusing[id]; continue; }
+            if (minute >= refusalBurst && !d.refusing && now - d.refusedAt >= 10 * 60 * 1000) {
+                d.refusing = fleet.refusing[id] = true;
+                d.refusedAt = now;
+                alerts.push({ kind: "refusals", device: id, refusals: minute, text: `${id}: ${minute} requests refused in the last minute` });
+            } else if (minute === 0 && d.refusing) {
+                d.refusing = false;
+                delete fleet.refusing[id];
             }
         }
         const unknown = msg.payload.unknown;
         if (unknown.minute >= refusalBurst && !fleet.unknownAlerted) {
             fleet.unknownAlerted = true;
             alerts.push({ kind: "refusals", device: null, refusals: unknown.minute, text: `${unknown.minute} requests for unknown devices refused in the last minute` });
-        } else if (unknown.minute < refusalBurst) {
+        } else if (unknown.minute === 0) {
             fleet.unknownAlerted = false;
         }
     } else if (msg.topic === "page") {
@@ -168,28 +203,30 @@ function fleetSummary() {
         fleet.page = 0;
     }
 
-    // One message per alert on the output; one notification for them all (the page shows one at a time).
+    // On the output one message per alert, up to five at a time; more at once
+    // (every silent device after a restart, say) are one message holding them
+    // all, so that an email or chat wired there gets one, not thousands. One
+    // notification for them all (the page shows one at a time).
+    const at = new Date(now).toISOString();
     const raised = () => [
-        alerts.map((a) => ({ topic: `wsn/alert/${a.kind}`, payload: Object.assign({ at: new Date(now).toISOString() }, a) })),
+        alerts.length <= 5 ? alerts.map((a) => ({ topic: `wsn/alert/${a.kind}`, payload: Object.assign({ at }, a) }))
+            : [{ topic: "wsn/alert/many", payload: { at, kind: "many", count: alerts.length, text: `${alerts.length} alerts: ${alerts.slice(0, 3).map((a) => a.text).join("; ")}; …`, alerts } }],
         alerts.length === 0 ? null : { payload: alerts.length === 1 ? alerts[0].text : `${alerts.length} alerts: ` + alerts.slice(0, 5).map((a) => a.text).join("; ") + (alerts.length > 5 ? "; …" : "") }
     ];
     // No table before the start-up statement has run: no half-loaded figures.
     if (!fleet.started) { return [null, null, null].concat(raised()); }
 
-    // Silence: once per device and silence; cleared when it is heard again.
-    if (msg.fleet === "refusals" || msg.fleet === "rows") {
+    // Silence, once a second (the refusal counts come each second): once per
+    // device and silence, cleared when it is heard again.
+    if (msg.fleet === "refusals") {
         for (const id of fleet.ids) {
             const d = fleet.devices[id];
-            if (!d || !d.lastSeen) { continue; }
-            const period = Number(perDevice[id]) > 0 ? Number(perDevice[id]) : silentAfter;
-            const silentFor = (now - Date.parse(d.lastSeen)) / 1000;
-            const alerted = fleet.alerted[id] || (fleet.alerted[id] = {});
-            if (silentFor > period && !alerted.silent) {
-                alerted.silent = true;
-                alerts.push({ kind: "silent", device: id, since: d.lastSeen, text: `${id}: silent since ${d.lastSeen} (longer than ${period} s)` });
-            } else if (silentFor <= period) {
-                alerted.silent = false;
-            }
+            if (!d.seenAt) { continue; }
+            const period = own(perDevice, id) && perDevice[id] > 0 ? Number(perDevice[id]) : silentAfter;
+            const silent = now - d.seenAt > period * 1000;
+            if (silent === d.silent) { continue; }
+            d.silent = silent;
+            if (silent) { alerts.push({ kind: "silent", device: id, since: d.lastSeen, text: `${id}: silent since ${d.lastSeen} (longer than ${period} s)` }); }
         }
     }
 
@@ -202,15 +239,14 @@ function fleetSummary() {
     const rows = matching.slice(first, first + PAGE_SIZE).map(function (id) {
         const d = fleet.devices[id];
         const formats = String(d.formats || "").split(",").filter(Boolean);
-        const refused = refusals[id] ? Object.entries(refusals[id].hour).map(([code, n]) => `${code} ${n}`).join(", ") : "";
-        const alerted = fleet.alerted[id] || {};
+        const refused = own(refusals, id) ? Object.entries(refusals[id].hour).map(([code, n]) => `${code} ${n}`).join(", ") : "";
         return {
             id,
             // The legacy formats are unauthenticated: flagged, so that an operator sees which devices still use them.
             formats: formats.length === 0 ? "none (locked)" : formats.map((f) => (f === "auth" ? f : `${f} (legacy)`)).join(", "),
             seqn: d.seqn,
             lastSeen: d.lastSeen ? d.lastSeen.replace("T", " ").replace(/\.\d+Z$/, "") : "never",
-            state: alerted.silent ? "silent" : alerted.refusals ? "refusals" : d.lastSeen ? "ok" : "no data",
+            state: d.silent ? "silent" : d.refusing ? "refusals" : d.lastSeen ? "ok" : "no data",
             rows: d.stored,
             lost: d.lost,
             lost24: lostLastDay(d),
@@ -227,6 +263,7 @@ function fleetSummary() {
         (fleet.refusals ? ` · refusals counted since ${fleet.refusals.since.replace("T", " ").replace(/\.\d+Z$/, " UTC")}` : "");
     const label = line === fleet.shownLine ? null : { payload: line };
     fleet.shownLine = line;
+    newRows.sort((a, b) => a.dataID - b.dataID);
     return [table, label, newRows.length ? { topic: "rows", payload: newRows } : null].concat(raised());
 }
 

@@ -63,6 +63,42 @@ describe("dashboard-auth: the editor's adminAuth, every shape", function () {
         }
     });
 
+    it("asks a default function, as the editor does: open when it answers a user, closed when it answers none", async function () {
+        for (const [answer, expected] of [[{ anonymous: true, permissions: "read" }, 200], [null, 401]]) {
+            const server = await serve(dashboardAuth({ type: "credentials", users: [], default: () => Promise.resolve(answer) }).middleware);
+            try {
+                (await status(server.port)).should.equal(expected);
+            } finally {
+                await server.close();
+            }
+        }
+    });
+
+    it("takes the scheme in any case (RFC 7617), and a colon inside the password", async function () {
+        const hash = bcrypt.hashSync("a:b", 8);
+        const server = await serve(dashboardAuth({ type: "credentials", users: [{ username: "op", password: hash }] }).middleware);
+        try {
+            (await status(server.port, basic("op", "a:b").replace("Basic", "basic"))).should.equal(200);
+            (await status(server.port, basic("op", "a"))).should.equal(401);
+        } finally {
+            await server.close();
+        }
+    });
+
+    it("checks two passwords at a time and answers 503 past a short queue, so wrong passwords cannot hold the thread pool", async function () {
+        const server = await serve(dashboardAuth(cases[0][1]).middleware);
+        try {
+            const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => status(server.port, basic("op", `wrong ${i}`))));
+            answers.filter((s) => s === 503).length.should.be.above(0);
+            answers.filter((s) => s === 401).length.should.be.aboveOrEqual(34);
+            answers.every((s) => s === 503 || s === 401).should.be.true();
+            // The queue drains: the user gets in afterwards.
+            (await status(server.port, basic("op", PASSWORD))).should.equal(200);
+        } finally {
+            await server.close();
+        }
+    });
+
     it("refuses everyone (403) under an OAuth adminAuth, which has no password to check", async function () {
         const server = await serve(dashboardAuth({ type: "strategy", strategy: {} }).middleware);
         try {

@@ -41,6 +41,8 @@ const DEVICES = {
     G5: { id: "G5", key: "404142434445464748494A4B4C4D4E4F", seqn: 0, formats: "auth" }
 };
 const WRONG_KEY = "F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
+// Ids an object keyed by id would take for its own properties; the CLI allows them.
+const ODD_IDS = [{ id: "constructor", key: "505152535455565758595A5B5C5D5E5F", seqn: 0, formats: "auth" }, { id: "__proto__", key: "606162636465666768696A6B6C6D6E6F", seqn: 0, formats: "auth" }];
 
 /** Posts an authenticated data message as device `dev`; resolves to the HTTP status. */
 async function sendAuth(port, dev, seqn, data) {
@@ -60,14 +62,14 @@ function alertCollectorFlow(url, linkOutId) {
 /** A dashboard table's rows as the browser shows them, by device id (cells by column key). */
 function tableRows(page, table) {
     return page.evaluate(function (id) {
-        const rows = {};
+        const rows = [];
         for (const tr of document.querySelectorAll(`#nrdb-ui-widget-${id} tbody tr`)) {
             const row = {};
             for (const td of tr.querySelectorAll("td[data-column-key]")) { row[td.dataset.columnKey] = td.innerText.trim(); }
-            if (row.id) { rows[row.id] = row; }
+            if (row.id) { rows.push([row.id, row]); }
         }
         return rows;
-    }, table);
+    }, table).then((rows) => Object.fromEntries(rows));
 }
 
 /** Waits until `check(rows)` holds for the table the browser shows; returns the rows. */
@@ -112,7 +114,7 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
         fs.writeFileSync(path.join(tmp, "collector.json"), JSON.stringify(collectorFlow));
         const tarball = backend.packTarball(path.join(tmp, "pack"));
         await backend.prepareUserDir({
-            dir, db, install: tarball, devices: Object.values(DEVICES),
+            dir, db, install: tarball, devices: Object.values(DEVICES).concat(ODD_IDS),
             extraFlows: [path.join(tmp, "dashboard.json"), path.join(tmp, "collector.json")], extraModules: ["@flowfuse/node-red-dashboard"]
         });
         server = await backend.startNodeRed({
@@ -133,6 +135,7 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
             (await sendAuth(port, Object.assign({}, DEVICES.B2, { key: WRONG_KEY }), seqn, { value: 0 })).should.equal(400);
         }
         for (let i = 0; i < 2; i++) { (await sendAuth(port, { id: "ZZ", key: WRONG_KEY }, 1, { value: 0 })).should.equal(404); }
+        for (const dev of ODD_IDS) { (await sendAuth(port, dev, 1, { value: 1 })).should.equal(200); }
 
         browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
         page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
@@ -163,6 +166,10 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
         rows.C3.should.containEql({ seqn: "0", rows: "0", lastSeen: "never", state: "no data", refused: "" });
         rows.A1.lastSeen.should.match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
         should.not.exist(rows.ZZ);
+        // Ids an object would take for its own properties are devices like any other.
+        const odd = await shownRows((r) => Object.hasOwn(r, "constructor") && Object.hasOwn(r, "__proto__") && r["__proto__"].rows === "1", "the devices constructor and __proto__");
+        odd.constructor.should.containEql({ seqn: "1", rows: "1", state: "ok" });
+        odd["__proto__"].should.containEql({ seqn: "1", rows: "1", state: "ok" });
         const line = await page.locator(`#nrdb-ui-widget-${LINE}`).innerText();
         line.should.match(/refused for unknown ids in the last hour: 2/);
         await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-table.png"), fullPage: true });
@@ -263,7 +270,7 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
         await backend.write(db, "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999) " +
             "INSERT INTO Devices (deviceID, deviceKey) SELECT printf('D%05d', i), '00000000000000000000000000000000' FROM n");
         const line = page.locator(`#nrdb-ui-widget-${LINE}`);
-        const count = Object.keys(DEVICES).length + 10000;
+        const count = Object.keys(DEVICES).length + ODD_IDS.length + 10000;
         await until(async () => new RegExp(`of ${count} `).test(await line.innerText()), { timeout: 15000, what: `the line to count ${count} devices` });
         const reload = Date.now();
         await page.reload();
@@ -431,6 +438,8 @@ describe("fleet dashboard on MariaDB (examples/wsn-fleet-dashboard-mysql.json), 
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-dashboard-mysql-"));
         db = await mariadb.start({ dir: path.join(tmp, "mariadb") });
         database = await db.createDatabase({ database: "wsn", devices: FLEET });
+        // A few rows before the dashboard starts: fewer ids than it reads again each second.
+        for (let seqn = 1; seqn <= 3; seqn++) { await db.query("CALL wsn.wsn_store(?, ?, ?, ?)", ["M19", seqn, seqn, JSON.stringify({ value: seqn })]); }
         for (const name of ["a", "b"]) {
             const dir = path.join(tmp, name);
             // Instance a serves the dashboard too; b only the device endpoints.
@@ -497,5 +506,10 @@ describe("fleet dashboard on MariaDB (examples/wsn-fleet-dashboard-mysql.json), 
             return series && series[0] && series[0].data.length === length ? series[0].data : false;
         }, [M_CHART, expectedValues.length]), { what: `M07's ${expectedValues.length} points and gaps` });
         points.map((p) => p[1]).should.eql(expectedValues);
+        // Its latest dataJSON, as stored (MariaDB's driver would hand the JSON column over parsed).
+        const [last] = await db.query("SELECT dataJSON, dataSEQN FROM wsn.Data WHERE deviceID = 'M07' ORDER BY dataID DESC LIMIT 1");
+        const latest = page.locator(`#nrdb-ui-widget-${MYSQL_DASHBOARD.find((n) => n.type === "ui-template").id}`);
+        await until(async () => (await latest.innerText()).includes(last.dataJSON), { what: "M07's latest dataJSON" });
+        (await latest.innerText()).should.containEql(`SEQN ${last.dataSEQN}`);
     });
 });

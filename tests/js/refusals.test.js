@@ -8,7 +8,7 @@ const crypto = require("crypto");
 const should = require("should");
 const helper = require("node-red-node-test-helper");
 const reference = require("./helpers/auth-reference.js");
-const { refusalCounts, WINDOW_MINUTES } = require("../../node-red/lib/refusal-counts.js");
+const { refusalCounts, WINDOW_MINUTES, MAX_DEVICES } = require("../../node-red/lib/refusal-counts.js");
 const decryptNode = require("../../node-red/wsn-decrypt.js");
 const refusalsNode = require("../../node-red/wsn-refusals.js");
 
@@ -57,6 +57,23 @@ describe("refusal counts (memory, the last hour)", function () {
         counts.snapshot().devices.A1.minute.should.equal(1);
         now += 15 * 1000;
         counts.snapshot().devices.A1.should.eql({ hour: { replay: 4 }, minute: 0 });
+    });
+
+    it("counts past MAX_DEVICES ids in the shared entry, and takes any id as a key (__proto__, constructor)", function () {
+        for (let i = 0; i < MAX_DEVICES; i++) { counts.record(`D${i}`, "replay"); }
+        counts.record("__proto__", "replay");
+        counts.record("D0", "stale");
+        const shown = counts.snapshot();
+        Object.keys(shown.devices).length.should.equal(MAX_DEVICES);
+        shown.devices.D0.hour.should.eql({ replay: 1, stale: 1 });
+        shown.unknown.hour.should.eql({ replay: 1 });
+        const fresh = refusalCounts(() => now);
+        fresh.record("__proto__", "replay");
+        fresh.record("constructor", "stale");
+        const keys = fresh.snapshot().devices;
+        Object.keys(keys).sort().should.eql(["__proto__", "constructor"]);
+        Object.getPrototypeOf(keys).should.equal(Object.prototype);
+        keys.constructor.hour.stale.should.equal(1);
     });
 
     it("keeps ids the database did not know in one entry, however many are made up", function () {
@@ -119,6 +136,27 @@ describe("wsn decrypt records its refusals; wsn refusals reports them", function
         after.devices[DEV.id].should.eql({ hour: { stale: 1, cannot_decrypt: 2 }, minute: 3 });
         (after.unknown.hour.unknown_device - unknownBefore).should.equal(3);
         Object.keys(after.devices).filter((id) => id.startsWith("X")).should.eql([]);
+    });
+
+    it("counts under the shared entry when the key is fixed in the node: the id then says nothing", async function () {
+        const fixed = [
+            { id: "tab", type: "tab", label: "test" },
+            { id: "d", z: "tab", type: "wsn-decrypt", name: "", key: "", keyType: "cred", endpoint: "data", policy: "forward-only", params: "none", stored: "payload.seqn", formats: "auth", formatsType: "str", wires: [["ok"], ["bad"]] },
+            { id: "r", z: "tab", type: "wsn-refusals", name: "", wires: [["counts"]] },
+            { id: "ok", z: "tab", type: "helper" },
+            { id: "bad", z: "tab", type: "helper" },
+            { id: "counts", z: "tab", type: "helper" }
+        ];
+        await helper.unload();
+        await new Promise((resolve) => helper.load([decryptNode, refusalsNode], fixed, { d: { fixedKey: DEV.key } }, resolve));
+        const before = (await counts()).unknown.hour.cannot_decrypt || 0;
+        const made = { id: `Y${crypto.randomBytes(4).toString("hex")}`, key: WRONG.key };
+        const msg = request(made, 2, undefined);
+        msg.payload = { seqn: 1 };
+        (await refused(msg)).should.equal("cannot_decrypt");
+        const after = await counts();
+        should.not.exist(after.devices[made.id]);
+        (after.unknown.hour.cannot_decrypt - before).should.equal(1);
     });
 
     it("counts a known device's too-large request under its id, before any decryption", async function () {
