@@ -22,11 +22,16 @@
 const crypto = require("crypto");
 const path = require("path");
 
-/** Node-RED's own bcrypt (the editor's): resolved from Node-RED's install, which the settings file runs under. */
+let bcryptModule = null;
+/** Node-RED's own bcrypt (the editor's): resolved once, from Node-RED's install, which the settings file runs under. */
 function bcrypt() {
+    if (bcryptModule) { return bcryptModule; }
     const from = [require.main ? path.dirname(require.main.filename) : process.cwd(), __dirname];
     for (const name of ["@node-rs/bcrypt", "bcryptjs"]) {
-        try { return require(require.resolve(name, { paths: from })); } catch (e) { /* the next one */ }
+        try {
+            bcryptModule = require(require.resolve(name, { paths: from }));
+            return bcryptModule;
+        } catch (e) { /* the next one */ }
     }
     throw new Error("dashboard-auth: no bcrypt module (Node-RED ships bcryptjs)");
 }

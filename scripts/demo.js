@@ -4,8 +4,9 @@
 // flows and the fleet dashboard (/dashboard/fleet), this checkout's nodes,
 // a demo SQLite database holding the article's device 12FA, and three
 // simulated devices sending data for an hour (scripts/lib/demo-devices.js;
-// WSN_DEMO_INTERVAL_MS between messages, default 5000). Its user directory is .node-red-demo/ (WSN_DEMO_DIR
-// puts it elsewhere: the tests run the demo in a temporary directory).
+// WSN_DEMO_INTERVAL_MS between messages, default 5000). Its user directory
+// is .node-red-demo/ (WSN_DEMO_DIR puts it elsewhere: the tests run the
+// demo in a temporary directory).
 // `WSN_DB_KIND=mysql npm start`: the MySQL flows instead, on a private
 // MariaDB (installed if missing, as root) whose data directory is
 // .node-red-demo-mysql/mariadb/; stopped with Node-RED.
@@ -55,8 +56,9 @@ async function main() {
     const env = { WSN_KEK: KEK, WSN_SILENT_AFTER_BY_DEVICE: process.env.WSN_SILENT_AFTER_BY_DEVICE || JSON.stringify(SILENT_AFTER_BY_DEVICE) };
     const server = await backend.startNodeRed({ dir, db, port, inherit: true, logLevel: "info", env });
     console.log(`demo: Node-RED is up: editor http://127.0.0.1:${server.port}/admin/  fleet dashboard http://127.0.0.1:${server.port}/dashboard/fleet  try: curl http://127.0.0.1:${server.port}/wsn/12FA`);
-    const simulation = startSimulation({ port: server.port, db, kek: KEK, intervalMs: Number(process.env.WSN_DEMO_INTERVAL_MS) || 5000 });
-    console.log(`demo: ${SIMULATED.map((d) => d.id).join(", ")} send data for an hour (the CLI's send, one message every ${(Number(process.env.WSN_DEMO_INTERVAL_MS) || 5000) / 1000} s)`);
+    const intervalMs = Number(process.env.WSN_DEMO_INTERVAL_MS) || 5000;
+    const simulation = startSimulation({ port: server.port, db, kek: KEK, intervalMs });
+    console.log(`demo: ${SIMULATED.map((d) => d.id).join(", ")} send data for an hour (the CLI's send, one message every ${intervalMs / 1000} s)`);
     const stop = function () { simulation.stop(); server.stop("SIGTERM").then(function () { process.exit(0); }); };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);

@@ -151,16 +151,16 @@ function nodeKek(RED, node, config) {
     return kek;
 }
 
-/**
- * Sends a failed message on the last output, with the HTTP status and a
- * short error body in place of whatever it carried (the device row, the key
- * and the request never go back to the client), and reports it to Catch nodes.
- */
 /** An error's stable code: the core's, or server_error for anything else. */
 function errorCode(error) {
     return error && typeof error.code === "string" ? error.code : "server_error";
 }
 
+/**
+ * Sends a failed message on the last output, with the HTTP status and a
+ * short error body in place of whatever it carried (the device row, the key
+ * and the request never go back to the client), and reports it to Catch nodes.
+ */
 function reject(node, counter, msg, send, done, error, outputs) {
     const code = errorCode(error);
     const answer = httpAnswer(code);
