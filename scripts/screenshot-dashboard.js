@@ -11,15 +11,12 @@
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const { chromium } = require("playwright-core");
 const backend = require("./lib/backend.js");
+const { launchChromium } = require("./lib/browser.js");
 const { SIMULATED } = require("./lib/demo-devices.js");
 const reference = require("../tests/js/helpers/auth-reference.js");
 const { request } = require("../tests/js/helpers/http.js");
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const DASHBOARD = path.join(backend.ROOT, "flows", "wsn-fleet-dashboard.json");
 const TABLE = JSON.parse(fs.readFileSync(DASHBOARD, "utf8")).find((n) => n.type === "ui-table").id;
 const ARTICLE = { id: "12FA", key: "2B7E151628AED2A6ABF7158809CF4F3C", seqn: 0, formats: "passphrase,raw,auth" };
@@ -58,7 +55,7 @@ async function main() {
         for (let seqn = 1000; seqn < 1004; seqn++) {
             await request(server.port, "POST", "/data/SIM-1", reference.requestBody({ id: "SIM-1", key: "00".repeat(16) }, "data", seqn, { data: { value: 0 } }).text);
         }
-        browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+        browser = await launchChromium();
         const page = await browser.newPage({ viewport: { width: 1300, height: 1000 }, deviceScaleFactor: 1 });
         page.setDefaultTimeout(20000);
         await page.goto(`http://127.0.0.1:${server.port}/dashboard/fleet`);

@@ -11,13 +11,9 @@
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const { chromium } = require("playwright-core");
 const backend = require("./lib/backend.js");
+const { launchChromium } = require("./lib/browser.js");
 
-const CHROMIUM = "/usr/bin/chromium";
-// As tests/js/editor.test.js: without these Chromium keeps calling Google's hosts.
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SHOTS = [
     { flows: "wsn-sqlite.json", png: "flow-sqlite.png" },
     { flows: "wsn-mysql.json", png: "flow-mysql.png" },
@@ -27,7 +23,6 @@ const SHOTS = [
 ];
 
 async function main() {
-    if (!fs.existsSync(CHROMIUM)) { throw new Error(`${CHROMIUM} is missing: run scripts/lib/ensure-chromium.sh`); }
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-shots-"));
     let server = null;
     let browser = null;
@@ -40,7 +35,7 @@ async function main() {
         const db = path.join(tmp, "wsn.db");
         await backend.prepareUserDir({ dir, db, install: "link", flowsFile, extraModules: ["node-red-node-mysql", "@flowfuse/node-red-dashboard"] });
         server = await backend.startNodeRed({ dir, db });
-        browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+        browser = await launchChromium();
         const page = await browser.newPage({ viewport: { width: 2700, height: 1100 }, deviceScaleFactor: 1 });
         page.setDefaultTimeout(20000);
         await page.goto(`http://127.0.0.1:${server.port}/admin/`);

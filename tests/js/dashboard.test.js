@@ -14,16 +14,13 @@ const os = require("os");
 const http = require("http");
 const path = require("path");
 const should = require("should");
-const { chromium } = require("playwright-core");
 const backend = require("../../scripts/lib/backend.js");
+const { launchChromium } = require("../../scripts/lib/browser.js");
 const reference = require("./helpers/auth-reference.js");
 const device = require("./helpers/device.js");
 const { request } = require("./helpers/http.js");
 const { until } = require("./helpers/until.js");
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const ARTIFACTS = path.join(__dirname, "..", "artifacts");
 const DASHBOARD_FILE = path.join(backend.ROOT, "examples", "wsn-fleet-dashboard.json");
 const DASHBOARD = JSON.parse(fs.readFileSync(DASHBOARD_FILE, "utf8"));
@@ -93,9 +90,6 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
 
     before(async function () {
         this.timeout(120000);
-        if (!fs.existsSync(CHROMIUM)) {
-            throw new Error(`${CHROMIUM} is missing: run scripts/lib/ensure-chromium.sh (installs Debian's chromium)`);
-        }
         fs.mkdirSync(ARTIFACTS, { recursive: true });
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wsn-dashboard-"));
         const dir = path.join(tmp, "userdir");
@@ -137,7 +131,7 @@ describe("fleet dashboard (Dashboard 2) in Chromium, beside the shipped SQLite f
         for (let i = 0; i < 2; i++) { (await sendAuth(port, { id: "ZZ", key: WRONG_KEY }, 1, { value: 0 })).should.equal(404); }
         for (const dev of ODD_IDS) { (await sendAuth(port, dev, 1, { value: 1 })).should.equal(200); }
 
-        browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+        browser = await launchChromium();
         page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
         page.setDefaultTimeout(15000);
         page.on("pageerror", function (err) { pageErrors.push(err.message); });
@@ -373,7 +367,7 @@ describe("fleet dashboard behind adminAuth (node-red/dashboard-auth.js)", functi
     });
 
     it("shows the page to an editor user in the browser, and leaves the device endpoints without a login", async function () {
-        browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+        browser = await launchChromium();
         const context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD, send: "always" } });
         const page = await context.newPage();
         await page.goto(`http://127.0.0.1:${server.port}/dashboard/fleet`);
@@ -398,7 +392,7 @@ describe("npm start: the fleet dashboard with the demo and its simulated devices
         let browser;
         try {
             demo.output().should.containEql(`fleet dashboard http://127.0.0.1:${port}/dashboard/fleet`);
-            browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+            browser = await launchChromium();
             const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
             await page.goto(`http://127.0.0.1:${port}/dashboard/fleet`);
             // SIM-2 skips 3 SEQNs after its first 30 messages (3 s at 100 ms).
@@ -454,7 +448,7 @@ describe("fleet dashboard on MariaDB (examples/wsn-fleet-dashboard-mysql.json), 
         for (const server of servers) {
             await until(async () => (await request(server.port, "GET", "/wsn/__probe__")).status === 404, { timeout: 15000, what: "the flows to reach MariaDB" });
         }
-        browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+        browser = await launchChromium();
         page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
         await page.addInitScript(function () { window.Cypress = true; });
         await page.goto(`http://127.0.0.1:${servers[0].port}/dashboard/fleet-mysql`);
