@@ -23,6 +23,7 @@ const http = require("http");
 const path = require("path");
 const backend = require("../scripts/lib/backend.js");
 const reference = require("../tests/js/helpers/auth-reference.js");
+const { request } = require("../tests/js/helpers/http.js");
 const { cpuMs, rssBytes } = require("./lib/proc.js");
 
 const SECONDS = Number(process.env.DASH_SECONDS) || 15;
@@ -42,17 +43,6 @@ function post(port, urlPath, text) {
         });
         req.on("error", () => resolve(0));
         req.end(text);
-    });
-}
-
-function get(port, urlPath) {
-    return new Promise(function (resolve) {
-        http.get({ host: "127.0.0.1", port, path: urlPath, agent }, function (res) {
-            let text = "";
-            res.setEncoding("utf8");
-            res.on("data", (d) => { text += d; });
-            res.on("end", () => resolve({ status: res.statusCode, text }));
-        }).on("error", () => resolve({ status: 0, text: "" }));
     });
 }
 
@@ -105,7 +95,7 @@ async function run(label, options) {
             const started = Date.now();
             if (options.dashboard) {
                 for (;;) {
-                    const res = await get(server.port, `/dashboard/_debug/datastore/${TABLE}`);
+                    const res = await request(server.port, "GET", `/dashboard/_debug/datastore/${TABLE}`);
                     if (res.status === 200 && res.text && Array.isArray((JSON.parse(res.text) || {}).payload)) { break; }
                     if (Date.now() - started > 120000) { throw new Error(`${label}: the dashboard's table never came`); }
                     await new Promise((r) => setTimeout(r, 20));

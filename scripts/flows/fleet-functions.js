@@ -150,7 +150,8 @@ function fleetSummary() {
                 d.hours[hourOf(row.dataDate)] = (d.hours[hourOf(row.dataDate)] || 0) + row.lost;
                 lostLastDay(d);
                 // Rows may come in any order (MySQL's): the latest date wins.
-                if (Date.parse(row.dataDate) >= d.seenAt) { d.lastSeen = row.dataDate; d.seenAt = Date.parse(row.dataDate); }
+                const storedAt = Date.parse(row.dataDate);
+                if (storedAt >= d.seenAt) { d.lastSeen = row.dataDate; d.seenAt = storedAt; }
                 d.lastData = row.dataID;
                 d.seqn = Math.max(d.seqn, row.seqn);
                 fleet.after = Math.max(fleet.after, row.dataID);

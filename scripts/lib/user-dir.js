@@ -22,11 +22,13 @@ function link(target, linkPath) {
  * as the editor's import would put them: Node-RED ignores them in flows.json.
  * Written unencrypted; Node-RED encrypts the file when it next saves it.
  */
+/** The inline credentials of `nodes`, by node id. */
+function credentialsOf(nodes) {
+    return Object.fromEntries(nodes.filter((n) => n.credentials).map((n) => [n.id, n.credentials]));
+}
+
 function writeCredentials(flowFile, credFile) {
-    const credentials = {};
-    for (const node of JSON.parse(fs.readFileSync(flowFile, "utf8"))) {
-        if (node.credentials) { credentials[node.id] = node.credentials; }
-    }
+    const credentials = credentialsOf(JSON.parse(fs.readFileSync(flowFile, "utf8")));
     if (Object.keys(credentials).length > 0) {
         fs.writeFileSync(credFile, JSON.stringify(credentials, null, 2) + "\n");
     }
@@ -34,7 +36,7 @@ function writeCredentials(flowFile, credFile) {
 
 /** Adds the inline credentials of the nodes `nodes` to the unencrypted credentials file (extra flows). */
 function addCredentials(nodes, credFile) {
-    const added = Object.fromEntries(nodes.filter((n) => n.credentials).map((n) => [n.id, n.credentials]));
+    const added = credentialsOf(nodes);
     if (Object.keys(added).length === 0) { return; }
     const credentials = fs.existsSync(credFile) ? JSON.parse(fs.readFileSync(credFile, "utf8")) : {};
     // Node-RED encrypted it when it last saved: only the editor can add to it now.
